@@ -1,0 +1,151 @@
+"""Command line: ``python -m retrieval index|query|eval|sources``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from .config import RetrievalConfig
+from .errors import RetrievalError
+from .evaluate import evaluate, read_eval_set
+from .hits import SearchResult
+from .retriever import Retriever, default_corpus
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m retrieval",
+        description="Hybrid FAISS + BM25 passage retrieval over a document collection.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index = commands.add_parser("index", help="build or update the index of a corpus")
+    index.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
+    _index_options(index, corpus=False)
+
+    query = commands.add_parser("query", help="answer a question")
+    query.add_argument("question", help="the question")
+    query.add_argument("-k", type=_positive, default=3, help="passages to return (default 3)")
+    query.add_argument("--json", action="store_true", help="print the result as JSON")
+    _index_options(query)
+
+    evaluation = commands.add_parser("eval", help="score retrieval on a JSONL question set")
+    evaluation.add_argument("file", type=Path, help="JSONL: question, answers, source")
+    evaluation.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    _index_options(evaluation)
+
+    sources = commands.add_parser("sources", help="list the indexed documents")
+    sources.add_argument("--json", action="store_true", help="print as JSON")
+    _index_options(sources)
+    return parser
+
+
+def _index_options(parser: argparse.ArgumentParser, corpus: bool = True) -> None:
+    if corpus:
+        parser.add_argument(
+            "--corpus", type=Path, action="append", help="corpus file or folder (repeatable)"
+        )
+    parser.add_argument(
+        "--index-dir", type=Path, help="index directory (default: a per-user cache folder)"
+    )
+    parser.add_argument("--model", help="sentence-transformers model name or path")
+    parser.add_argument("--config", type=Path, help="JSON file of retrieval settings")
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return number
+
+
+def _config(args: argparse.Namespace) -> RetrievalConfig:
+    config = RetrievalConfig.load(args.config) if args.config else RetrievalConfig()
+    return config.replace(model=args.model) if args.model else config
+
+
+def _retriever(args: argparse.Namespace) -> Retriever:
+    corpus = getattr(args, "paths", None) or getattr(args, "corpus", None)
+    if args.index_dir is not None and not corpus and args.config is None and not args.model:
+        # An explicit index alone: use it as it was built.
+        return Retriever.load(args.index_dir)
+    return Retriever.from_corpus(corpus or [default_corpus()], args.index_dir, _config(args))
+
+
+def _print_result(result: SearchResult, console: Console) -> None:
+    if not result.answered:
+        console.print("Nothing in the documents answers that.", style="yellow")
+        return
+    for hit in result.hits:
+        console.print(Text(f"{hit.rank}. {hit.title}", style="bold"), f"({hit.source})")
+        start, end = hit.sentence
+        text = Text(hit.text[:start])
+        text.append(hit.text[start:end], style="bold green")
+        text.append(hit.text[end:])
+        console.print(text)
+        console.print()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose or args.command == "index")
+    console = Console(highlight=False, soft_wrap=True)
+    try:
+        retriever = _retriever(args)
+        if args.command == "index":
+            print(f"{len(retriever)} passages from {len(retriever.sources())} documents "
+                  f"({retriever.embedded} embedded) in {retriever.index.path.parent}")
+        elif args.command == "query":
+            result = retriever.search(args.question, k=args.k)
+            if args.json:
+                print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+            else:
+                _print_result(result, console)
+        elif args.command == "eval":
+            metrics = evaluate(retriever, read_eval_set(args.file))
+            print(json.dumps(metrics) if args.json else _table(metrics))
+        elif args.command == "sources":
+            _print_sources(retriever, args.json)
+    except RetrievalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _table(metrics: dict[str, float]) -> str:
+    return "\n".join(f"{name:>20}  {value}" for name, value in metrics.items())
+
+
+def _print_sources(retriever: Retriever, as_json: bool) -> None:
+    sources = retriever.sources()
+    if as_json:
+        rows = [{"source": s.source, "title": s.title, "passages": s.passages,
+                 "metadata": s.metadata} for s in sources]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for s in sources:
+        print(f"{s.source}\t{s.passages} passages\t{s.title}")
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    logging.getLogger("retrieval").setLevel(logging.INFO if verbose else logging.WARNING)
+    # Third-party chatter (FAISS loader, transformers) is not the user's concern.
+    for name in ("faiss", "sentence_transformers", "transformers", "bm25s", "httpx"):
+        logging.getLogger(name).setLevel(logging.ERROR)

@@ -1,0 +1,91 @@
+"""What a search returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage that answers a question.
+
+    Attributes:
+        id: the passage's stable id.
+        text: the passage (a paragraph or part of one).
+        title: its document's title.
+        source: its document's source name (file path relative to the corpus folder).
+        position: the passage's index within its document.
+        rank: 1 for the best hit.
+        score: the fused ranking score (comparable within one result only).
+        similarity: cosine similarity between question and passage, in [-1, 1].
+        metadata: what is known of the source: ``date``, ``provider``, ``url``.
+        sentence: ``(start, end)`` character offsets in ``text`` of the sentence that
+            best answers the question.
+    """
+
+    id: str
+    text: str
+    title: str
+    source: str
+    position: int
+    rank: int
+    score: float
+    similarity: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+    sentence: tuple[int, int] = (0, 0)
+
+    @property
+    def sentence_text(self) -> str:
+        """The answering sentence itself."""
+        start, end = self.sentence
+        return self.text[start:end]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "position": self.position,
+            "score": round(self.score, 6),
+            "similarity": round(self.similarity, 6),
+            "text": self.text,
+            "sentence": list(self.sentence),
+            "metadata": self.metadata,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The answer to one question.
+
+    Attributes:
+        question: the question as searched (stripped, truncated if it was too long).
+        hits: the best passages, best first; empty when ``answered`` is False.
+        answered: False when nothing in the corpus is relevant to the question.
+        best_similarity: the highest cosine similarity of any passage to the question,
+            the figure the no-answer decision rests on.
+        offset: how many better hits were skipped (for paging).
+        has_more: whether a further page of hits exists.
+        truncated: whether the question was cut to the maximum length.
+    """
+
+    question: str
+    hits: list[Hit]
+    answered: bool
+    best_similarity: float
+    offset: int = 0
+    has_more: bool = False
+    truncated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "best_similarity": round(self.best_similarity, 6),
+            "offset": self.offset,
+            "has_more": self.has_more,
+            "truncated": self.truncated,
+            "hits": [h.to_dict() for h in self.hits],
+        }

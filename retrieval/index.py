@@ -1,0 +1,289 @@
+"""The persisted index: a directory holding FAISS, BM25, passages and a manifest.
+
+Layout::
+
+    INDEX_DIR/
+      CURRENT               name of the live generation, replaced atomically
+      gen-<id>/
+        manifest.json       format version, model, dimension, content hash per source
+        config.json         the settings it was built with
+        passages.sqlite     passages and sources
+        vectors.npy         passage embeddings (reused by incremental re-indexing)
+        dense.faiss         the FAISS index
+        bm25/               the bm25s index
+
+A build writes a new generation beside the live one and then swaps ``CURRENT``, so a
+crash mid-build leaves the previous index usable and readers never see a half-written
+one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .ann import DenseIndex
+from .config import RetrievalConfig
+from .documents import SourceFile, read_document
+from .embeddings import Encoder
+from .errors import CorpusError, IndexStateError
+from .lexical import LexicalIndex
+from .passages import Passage, split_document
+from .store import PassageStore, SourceInfo
+
+logger = logging.getLogger(__name__)
+
+#: Bumped whenever the on-disk layout or the passage splitting changes.
+FORMAT_VERSION = 2
+# Settings whose change invalidates stored passages or vectors.
+_CONTENT_SETTINGS = ("model", "max_passage_chars", "embed_title")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index generation holds and how it was made."""
+
+    format_version: int
+    model: str
+    dimension: int
+    passages: int
+    approximate: bool
+    sources: dict[str, str]
+    corpus: list[str] = field(default_factory=list)
+    created: str = ""
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+class Index:
+    """An opened index generation. Read-only; build a new one to change it."""
+
+    def __init__(self, path: Path, manifest: Manifest, config: RetrievalConfig) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.config = config
+        self.store = PassageStore(path / "passages.sqlite")
+        self.vectors: np.ndarray = np.load(path / "vectors.npy", mmap_mode="r")
+        self.dense = DenseIndex.load(path / "dense.faiss", config.hnsw_ef_search)
+        self.lexical = LexicalIndex.load(path / "bm25")
+        self._check()
+
+    def _check(self) -> None:
+        n = self.manifest.passages
+        sizes = (len(self.store), len(self.vectors), len(self.dense), len(self.lexical))
+        if any(size != n for size in sizes):
+            raise IndexStateError(f"index parts disagree on the passage count: {sizes}, {n}")
+        if self.vectors.shape[1] != self.manifest.dimension:
+            raise IndexStateError("stored vectors do not match the manifest's dimension")
+
+    def __len__(self) -> int:
+        return self.manifest.passages
+
+    @classmethod
+    def open(cls, index_dir: Path, config: RetrievalConfig | None = None) -> Index:
+        """Opens the live generation of ``index_dir``; embeds nothing.
+
+        Args:
+            index_dir: the index directory.
+            config: query-time settings to use instead of the saved ones (settings
+                that shape the stored content must match the saved ones).
+
+        Raises:
+            IndexStateError: no index there, or it is damaged or of another format.
+        """
+        generation = _live_generation(index_dir)
+        try:
+            manifest = Manifest.read(generation / "manifest.json")
+            saved = RetrievalConfig.load(generation / "config.json")
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise IndexStateError(f"index at {index_dir} is damaged: {exc}") from exc
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexStateError(
+                f"index at {index_dir} has format {manifest.format_version}, "
+                f"this version reads format {FORMAT_VERSION}"
+            )
+        if config is not None:
+            _require_same_content(saved, config, index_dir)
+        try:
+            return cls(generation, manifest, config or saved)
+        except IndexStateError:
+            raise
+        except Exception as exc:  # FAISS, numpy and SQLite each raise their own types
+            raise IndexStateError(f"index at {index_dir} is damaged: {exc}") from exc
+
+    def sources(self) -> list[SourceInfo]:
+        return self.store.sources()
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _live_generation(index_dir: Path) -> Path:
+    try:
+        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise IndexStateError(f"no index at {index_dir}") from None
+    except OSError as exc:
+        raise IndexStateError(f"cannot read index at {index_dir}: {exc}") from exc
+    generation = index_dir / name
+    if not name.startswith("gen-") or not generation.is_dir():
+        raise IndexStateError(f"index at {index_dir} is damaged: generation {name!r} is missing")
+    return generation
+
+
+def _require_same_content(saved: RetrievalConfig, wanted: RetrievalConfig, where: Path) -> None:
+    for name in _CONTENT_SETTINGS:
+        if getattr(saved, name) != getattr(wanted, name):
+            raise IndexStateError(
+                f"index at {where} was built with {name}={getattr(saved, name)!r}, "
+                f"not {getattr(wanted, name)!r}"
+            )
+
+
+@dataclass
+class _Part:
+    """One source's contribution to a build: new passages, or rows of the old index."""
+
+    info: SourceInfo
+    passages: list[Passage]
+    vectors: np.ndarray | None  # None until embedded
+
+
+class IndexBuilder:
+    """Builds or updates the index of a corpus, re-embedding only what changed.
+
+    Args:
+        index_dir: where the index lives.
+        config: the settings to build with.
+        encoder: the model wrapper; it is loaded only if something needs embedding.
+    """
+
+    def __init__(self, index_dir: Path, config: RetrievalConfig, encoder: Encoder) -> None:
+        self.index_dir = index_dir
+        self.config = config
+        self.encoder = encoder
+        self.embedded = 0  # passages embedded by the last build, for reports and tests
+
+    def update(self, files: list[SourceFile], corpus: list[str]) -> Index:
+        """Returns an up-to-date index of ``files``, reusing the existing one if valid."""
+        previous = self._previous()
+        wanted = {f.source: f.content_hash for f in files}
+        self.embedded = 0
+        if previous is not None and previous.manifest.sources == wanted:
+            logger.info("index at %s is up to date (%d passages)", self.index_dir, len(previous))
+            return previous
+        parts = [self._part(file, previous) for file in files]
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            raise CorpusError("no readable document in the corpus (see the warnings above)")
+        self._embed(parts)
+        self._write(parts, corpus)
+        if previous is not None:
+            previous.close()
+        return Index.open(self.index_dir, self.config)
+
+    def _previous(self) -> Index | None:
+        if not (self.index_dir / "CURRENT").exists():
+            return None
+        try:
+            index = Index.open(self.index_dir, self.config)
+        except IndexStateError as exc:
+            logger.warning("%s; rebuilding it from the corpus", exc)
+            return None
+        if index.manifest.model != self.config.model:
+            logger.warning("index at %s used another model; rebuilding it", self.index_dir)
+            return None
+        return index
+
+    def _part(self, file: SourceFile, previous: Index | None) -> _Part | None:
+        if previous is not None and previous.manifest.sources.get(file.source) == file.content_hash:
+            rows = previous.store.rows_of(file.source)
+            info = next(s for s in previous.sources() if s.source == file.source)
+            return _Part(info, previous.store.get(rows), np.asarray(previous.vectors[rows]))
+        document = read_document(file)
+        if document is None:
+            return None
+        passages = split_document(document, self.config.max_passage_chars)
+        info = SourceInfo(
+            document.source, document.title, file.content_hash, document.metadata, len(passages)
+        )
+        return _Part(info, passages, None)
+
+    def _embed(self, parts: list[_Part]) -> None:
+        todo = [p for p in parts if p.vectors is None]
+        texts = [x.embedding_text(self.config.embed_title) for p in todo for x in p.passages]
+        if texts:
+            logger.info("embedding %d passages from %d file(s)", len(texts), len(todo))
+        vectors = self.encoder.encode(texts)
+        self.embedded = len(texts)
+        start = 0
+        for part in todo:
+            part.vectors = vectors[start : start + len(part.passages)]
+            start += len(part.passages)
+
+    def _write(self, parts: list[_Part], corpus: list[str]) -> None:
+        passages = [x for p in parts for x in p.passages]
+        vectors = np.concatenate([p.vectors for p in parts if p.vectors is not None])
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        generation = self.index_dir / f"gen-{uuid.uuid4().hex[:12]}"
+        tmp = self.index_dir / f".tmp-{generation.name}"
+        tmp.mkdir()
+        try:
+            dense = DenseIndex.build(vectors, self.config)
+            # BM25 sees the paragraph alone: a title repeated in every passage of a
+            # document cannot tell them apart, and it biases ranking towards documents
+            # whose title shares a word with the question (measured on the dev set).
+            lexical = LexicalIndex.build([x.text for x in passages])
+            np.save(tmp / "vectors.npy", vectors)
+            dense.save(tmp / "dense.faiss")
+            (tmp / "bm25").mkdir()
+            lexical.save(tmp / "bm25")
+            PassageStore.write(tmp / "passages.sqlite", [p.info for p in parts], passages)
+            self.config.save(tmp / "config.json")
+            manifest = Manifest(
+                format_version=FORMAT_VERSION,
+                model=self.config.model,
+                dimension=int(vectors.shape[1]),
+                passages=len(passages),
+                approximate=dense.approximate,
+                sources={p.info.source: p.info.content_hash for p in parts},
+                corpus=corpus,
+                created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            )
+            _write_json(tmp / "manifest.json", asdict(manifest))
+            os.replace(tmp, generation)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _swap_current(self.index_dir, generation.name)
+        logger.info("indexed %d passages from %d documents", len(passages), len(parts))
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _swap_current(index_dir: Path, name: str) -> None:
+    pointer = index_dir / f".CURRENT-{uuid.uuid4().hex[:8]}"
+    pointer.write_text(name + "\n", encoding="utf-8")
+    os.replace(pointer, index_dir / "CURRENT")
+    # Older generations go once the pointer has moved; processes that still have
+    # them open keep reading their (unlinked) files.
+    for old in index_dir.iterdir():
+        if old.name != name and old.name.startswith(("gen-", ".tmp-gen-")):
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,124 @@
+"""The public entry point: build or open an index and search it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .config import RetrievalConfig
+from .documents import discover
+from .embeddings import Encoder
+from .hits import SearchResult
+from .index import Index, IndexBuilder
+from .search import Searcher
+from .store import SourceInfo
+
+PathLike = str | os.PathLike[str]
+
+
+def default_corpus() -> Path:
+    """``./seeds`` when it exists, else the seeds shipped with the project."""
+    local = Path("seeds")
+    return local if local.is_dir() else Path(__file__).resolve().parent.parent / "seeds"
+
+
+def default_index_dir(corpus: Iterable[PathLike]) -> Path:
+    """A per-user cache folder, one per corpus (named after its absolute paths)."""
+    paths = sorted(str(Path(p).resolve()) for p in corpus)
+    key = hashlib.blake2b("\n".join(paths).encode(), digest_size=6).hexdigest()
+    name = Path(paths[0]).name if paths else "corpus"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "docqa" / "indexes" / f"{name}-{key}"
+
+
+class Retriever:
+    """Answers questions from a document collection.
+
+    Build (or bring up to date) the index of a corpus with :meth:`from_corpus`, or open
+    a persisted one with :meth:`load`; then call :meth:`search`.
+
+    Example::
+
+        retriever = Retriever.from_corpus("seeds/")
+        result = retriever.search("Who invested in Pateo?", k=3)
+        for hit in result.hits:
+            print(hit.title, hit.sentence_text)
+
+    Args:
+        index: an opened index.
+        encoder: the model the index was built with (loaded lazily).
+    """
+
+    def __init__(self, index: Index, encoder: Encoder | None = None) -> None:
+        self.index = index
+        self.encoder = encoder or Encoder(index.config.model, index.config.batch_size)
+        self._searcher = Searcher(index, self.encoder)
+        #: How many passages the call that made this retriever embedded.
+        self.embedded = 0
+
+    @classmethod
+    def from_corpus(
+        cls,
+        corpus: PathLike | Iterable[PathLike] | None = None,
+        index_dir: PathLike | None = None,
+        config: RetrievalConfig | None = None,
+        encoder: Encoder | None = None,
+    ) -> Retriever:
+        """Indexes ``corpus`` (files or folders; default: ``seeds/``), re-embedding only
+        files that changed since the index in ``index_dir`` was built.
+
+        Raises:
+            CorpusError: a path is missing or the corpus holds no readable document.
+            ConfigError: the model cannot be loaded.
+        """
+        paths = _paths(corpus)
+        config = config or RetrievalConfig()
+        target = Path(index_dir) if index_dir is not None else default_index_dir(paths)
+        encoder = encoder or Encoder(config.model, config.batch_size)
+        builder = IndexBuilder(target, config, encoder)
+        files = discover(paths)
+        retriever = cls(builder.update(files, [str(Path(p).resolve()) for p in paths]), encoder)
+        retriever.embedded = builder.embedded
+        return retriever
+
+    @classmethod
+    def load(cls, index_dir: PathLike, config: RetrievalConfig | None = None) -> Retriever:
+        """Opens a persisted index; embeds nothing.
+
+        Raises:
+            IndexStateError: no usable index in ``index_dir``.
+        """
+        return cls(Index.open(Path(index_dir), config))
+
+    @property
+    def config(self) -> RetrievalConfig:
+        return self.index.config
+
+    def search(self, question: str, k: int = 3, offset: int = 0) -> SearchResult:
+        """The ``k`` passages that best answer ``question``, or a no-answer result.
+
+        Raises:
+            QuestionError: the question is empty.
+        """
+        return self._searcher.search(question, k=k, offset=offset)
+
+    def search_many(self, questions: list[str], k: int = 3, offset: int = 0) -> list[SearchResult]:
+        """Like :meth:`search` for several questions, encoded in one batch."""
+        return self._searcher.search_many(questions, k=k, offset=offset)
+
+    def sources(self) -> list[SourceInfo]:
+        """The indexed documents, with titles and metadata."""
+        return self.index.sources()
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _paths(corpus: PathLike | Iterable[PathLike] | None) -> list[PathLike]:
+    if corpus is None:
+        return [default_corpus()]
+    if isinstance(corpus, (str, os.PathLike)):
+        return [corpus]
+    return list(corpus)

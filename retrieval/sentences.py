@@ -1,0 +1,62 @@
+"""Sentence boundaries, as character spans, for splitting long paragraphs and for
+picking the sentence that answers a question.
+
+A small rule-based splitter rather than pySBD or NLTK: it runs on every returned hit
+at query time, where a few milliseconds per passage would dominate the search itself,
+and NLTK's Punkt model would have to be downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Tokens that end with a period without ending a sentence.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st vs etc inc ltd co corp no nos fig figs e.g i.e approx "
+    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.u al".split()
+)
+# A terminator, optional closing quotes or brackets, then space and a plausible start.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Splits ``text`` into sentences.
+
+    Line breaks always end a sentence (a heading kept with its paragraph stays a
+    sentence of its own).
+
+    Args:
+        text: the text to split.
+
+    Returns:
+        ``(start, end)`` character offsets of each sentence, white space trimmed,
+        in order; empty when ``text`` is blank.
+    """
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for match in _BOUNDARY.finditer(line.group()):
+            end = line.start() + match.end()
+            if _is_abbreviation(text, line.start() + match.start()):
+                continue
+            spans.append((start, end))
+            start = end
+        spans.append((start, line.end()))
+    return [trimmed for span in spans if (trimmed := _trim(text, span))]
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    word = re.search(r"(\S+)$", text[:dot])
+    if word is None:
+        return False
+    token = word.group(1).lower().lstrip("\"'“‘([")
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+
+
+def _trim(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    start, end = span
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
