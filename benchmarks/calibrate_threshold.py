@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from retrieval import RetrievalConfig, Retriever
-from retrieval.index import Index
 
 
 def write_corpus(rows: list[tuple[str, str, str]], folder: Path) -> Path:
@@ -54,7 +53,7 @@ def features(retriever: Retriever, questions: list[str]) -> np.ndarray:
     for start in range(0, len(questions), 64):
         batch = questions[start : start + 64]
         vectors = retriever.encoder.encode(batch, progress=False)
-        for q, v in zip(batch, vectors):
+        for q, v in zip(batch, vectors, strict=True):
             rows, sim, lex, _ = searcher._candidates(q, v, 3)
             out.append((float(sim.max()), searcher._lexical_coverage(q, rows, lex)))
     return np.array(out)
@@ -68,10 +67,13 @@ def best_cutoffs(pos: np.ndarray, neg: np.ndarray) -> dict:
             tnr = np.mean(~((neg[:, 0] >= t) | (neg[:, 1] >= c)))
             score = (tpr + tnr) / 2
             if best is None or score > best["balanced_accuracy"] + 1e-9:
-                best = {"min_similarity": round(float(t), 2), "lexical_rescue": round(float(c), 2),
-                        "balanced_accuracy": round(float(score), 4),
-                        "answerable_kept": round(float(tpr), 4),
-                        "unanswerable_rejected": round(float(tnr), 4)}
+                best = {
+                    "min_similarity": round(float(t), 2),
+                    "lexical_rescue": round(float(c), 2),
+                    "balanced_accuracy": round(float(score), 4),
+                    "answerable_kept": round(float(tpr), 4),
+                    "unanswerable_rejected": round(float(tnr), 4),
+                }
     return best
 
 
@@ -85,21 +87,33 @@ def main() -> None:
 
     scifact = read_jsonl(args.data / "scifact/corpus.jsonl.gz")
     news = read_jsonl(args.data / "news/bbc-news.jsonl.gz")
-    sci_dir = write_corpus([(d["_id"], d["title"], d["text"]) for d in scifact], args.work / "scifact")
+    sci_dir = write_corpus(
+        [(d["_id"], d["title"], d["text"]) for d in scifact], args.work / "scifact"
+    )
     news_dir = write_corpus([(d["id"], d["title"], d["text"]) for d in news], args.work / "news")
     sci = Retriever.from_corpus(sci_dir, args.work / "index-scifact", config)
     newsr = Retriever.from_corpus([news_dir, args.seeds], args.work / "index-news", config)
 
-    train = {line.split("\t")[0] for line in (args.data / "scifact/qrels-train.tsv").read_text().splitlines()[1:]}
-    claims = [q["text"] for q in read_jsonl(args.data / "scifact/queries.jsonl") if q["_id"] in train]
+    train = {
+        line.split("\t")[0]
+        for line in (args.data / "scifact/qrels-train.tsv").read_text().splitlines()[1:]
+    }
+    claims = [
+        q["text"] for q in read_jsonl(args.data / "scifact/queries.jsonl") if q["_id"] in train
+    ]
     headlines = [d["title"] for d in random.Random(0).sample(news, 800)]
 
     pos = features(sci, claims)
     neg = np.concatenate([features(newsr, claims), features(sci, headlines)])
     result = {
-        "answerable": len(pos), "unanswerable": len(neg),
-        "similarity_quantiles_answerable": np.quantile(pos[:, 0], [0.05, 0.1, 0.25, 0.5]).round(3).tolist(),
-        "similarity_quantiles_unanswerable": np.quantile(neg[:, 0], [0.5, 0.75, 0.9, 0.95]).round(3).tolist(),
+        "answerable": len(pos),
+        "unanswerable": len(neg),
+        "similarity_quantiles_answerable": np.quantile(pos[:, 0], [0.05, 0.1, 0.25, 0.5])
+        .round(3)
+        .tolist(),
+        "similarity_quantiles_unanswerable": np.quantile(neg[:, 0], [0.5, 0.75, 0.9, 0.95])
+        .round(3)
+        .tolist(),
         **best_cutoffs(pos, neg),
     }
     print(json.dumps(result, indent=2))

@@ -105,8 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         retriever = _retriever(args)
         if args.command == "index":
-            print(f"{len(retriever)} passages from {len(retriever.sources())} documents "
-                  f"({retriever.embedded} embedded) in {retriever.index.path.parent}")
+            print(
+                f"{len(retriever)} passages from {len(retriever.sources())} documents "
+                f"({retriever.embedded} embedded) in {retriever.index.path.parent}"
+            )
         elif args.command == "query":
             result = retriever.search(args.question, k=args.k)
             if args.json:
@@ -133,8 +135,10 @@ def _table(metrics: dict[str, float]) -> str:
 def _print_sources(retriever: Retriever, as_json: bool) -> None:
     sources = retriever.sources()
     if as_json:
-        rows = [{"source": s.source, "title": s.title, "passages": s.passages,
-                 "metadata": s.metadata} for s in sources]
+        rows = [
+            {"source": s.source, "title": s.title, "passages": s.passages, "metadata": s.metadata}
+            for s in sources
+        ]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for s in sources:

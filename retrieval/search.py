@@ -47,7 +47,8 @@ class Searcher:
         prepared = [self._prepare(q) for q in questions]
         vectors = self.encoder.encode([q for q, _ in prepared], progress=False)
         return [
-            self._one(q, truncated, v, k, offset) for (q, truncated), v in zip(prepared, vectors)
+            self._one(q, truncated, v, k, offset)
+            for (q, truncated), v in zip(prepared, vectors, strict=True)
         ]
 
     def _prepare(self, question: str) -> tuple[str, bool]:
@@ -70,7 +71,7 @@ class Searcher:
         ranked = self._distinct(rows[order], offset + k + 1)
         page = ranked[offset : offset + k]
         position = {int(r): i for i, r in enumerate(rows)}
-        idf = dict(zip(term_ids, self.index.lexical.idf(term_ids))) if term_ids else {}
+        idf = dict(zip(term_ids, self.index.lexical.idf(term_ids), strict=True)) if term_ids else {}
         hits = [
             self._hit(p, offset + n + 1, fused[position[r]], similarity[position[r]], idf)
             for n, (r, p) in enumerate(page)
@@ -121,7 +122,7 @@ class Searcher:
         lex = self.index.lexical
         terms = set(lex.analyzer.terms(question))
         known = [t for t in terms if t in lex.bm25.vocab_dict]
-        weights = dict(zip(known, lex.idf([lex.bm25.vocab_dict[t] for t in known])))
+        weights = dict(zip(known, lex.idf([lex.bm25.vocab_dict[t] for t in known]), strict=True))
         unknown_weight = float(np.log(1.0 + (len(lex) + 0.5) / 0.5))  # idf at df = 0
         total = sum(weights.values()) + unknown_weight * (len(terms) - len(known))
         (best,) = self.index.store.get([int(rows[int(np.argmax(lexical))])])
@@ -135,7 +136,7 @@ class Searcher:
         batch = max(limit * 2, 8)
         for start in range(0, len(rows), batch):
             chunk = [int(r) for r in rows[start : start + batch]]
-            for row, passage in zip(chunk, self.index.store.get(chunk)):
+            for row, passage in zip(chunk, self.index.store.get(chunk), strict=True):
                 key = " ".join(passage.text.lower().split())
                 if key not in seen:
                     seen.add(key)

@@ -12,8 +12,8 @@ import re
 
 # Tokens that end with a period without ending a sentence.
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st vs etc inc ltd co corp no nos fig figs e.g i.e approx "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.u al".split()
+    """mr mrs ms dr prof sr jr st vs etc inc ltd co corp no nos fig figs e.g i.e approx
+    jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.u al""".split()
 )
 # A terminator, optional closing quotes or brackets, then space and a plausible start.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")

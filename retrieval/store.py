@@ -83,10 +83,10 @@ class PassageStore:
         return self.get(self.rows_of(source))
 
     def sources(self) -> list[SourceInfo]:
-        query = "SELECT source, title, content_hash, metadata, passages FROM sources ORDER BY source"
-        return [
-            SourceInfo(s, t, h, json.loads(m), n) for s, t, h, m, n in self._db.execute(query)
-        ]
+        query = (
+            "SELECT source, title, content_hash, metadata, passages FROM sources ORDER BY source"
+        )
+        return [SourceInfo(s, t, h, json.loads(m), n) for s, t, h, m, n in self._db.execute(query)]
 
     def close(self) -> None:
         self._db.close()

@@ -10,8 +10,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from retrieval import RetrievalConfig, Retriever  # noqa: E402
-from retrieval.embeddings import Encoder  # noqa: E402
+from retrieval import RetrievalConfig, Retriever
+from retrieval.embeddings import Encoder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

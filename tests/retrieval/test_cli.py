@@ -17,13 +17,24 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return subprocess.run(
         [sys.executable, "-m", "retrieval", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 def test_query_json(seeds_index_dir):
-    out = run("query", "Where does Pateo rank nationwide?", "-k", "2", "--json",
-              "--index-dir", str(seeds_index_dir))
+    out = run(
+        "query",
+        "Where does Pateo rank nationwide?",
+        "-k",
+        "2",
+        "--json",
+        "--index-dir",
+        str(seeds_index_dir),
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["answered"] and len(result["hits"]) <= 2
@@ -48,11 +59,18 @@ def test_index_then_query_a_users_folder(tmp_path):
 
 
 def test_eval_prints_exactly_the_agreed_keys(seeds_index_dir):
-    out = run("eval", str(ROOT / "tests/data/dev.jsonl"), "--json",
-              "--index-dir", str(seeds_index_dir))
+    out = run(
+        "eval", str(ROOT / "tests/data/dev.jsonl"), "--json", "--index-dir", str(seeds_index_dir)
+    )
     assert out.returncode == 0, out.stderr
     assert set(json.loads(out.stdout)) == {
-        "n", "hit@1", "hit@3", "mrr@5", "no_answer_accuracy", "max_passage_chars", "p50_ms",
+        "n",
+        "hit@1",
+        "hit@3",
+        "mrr@5",
+        "no_answer_accuracy",
+        "max_passage_chars",
+        "p50_ms",
     }
 
 

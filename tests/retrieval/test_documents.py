@@ -75,13 +75,16 @@ def test_mojibake_is_repaired(seeds):
 def test_markdown_with_front_matter(tmp_path: Path):
     (tmp_path / "note.md").write_text(
         "---\ntitle: Release notes\ndate: 2024-03-01\n---\n# Ignored heading?\n\n"
-        "Version 2 adds a console and fixes the\nhard-wrapped lines that editors leave\nin plain text files.\n",
+        "Version 2 adds a console and fixes the\nhard-wrapped lines that editors leave\n"
+        "in plain text files.\n",
         encoding="utf-8",
     )
     (doc,) = load_documents([tmp_path])
     assert doc.title == "Release notes"
     assert doc.metadata["date"] == "2024-03-01"
-    assert any("fixes the hard-wrapped lines that editors leave in plain" in p.text for p in doc.paragraphs)
+    assert any(
+        "fixes the hard-wrapped lines that editors leave in plain" in p.text for p in doc.paragraphs
+    )
 
 
 def test_bad_files_are_skipped_with_a_warning(tmp_path: Path, caplog):
@@ -108,7 +111,7 @@ def test_symlink_loop_does_not_hang(tmp_path: Path):
 def test_missing_path_and_empty_corpus_are_clear_errors(tmp_path: Path):
     with pytest.raises(CorpusError, match="not found"):
         discover([tmp_path / "nope"])
-    with pytest.raises(CorpusError, match="no .txt or .md"):
+    with pytest.raises(CorpusError, match=r"no \.txt or \.md"):
         discover([tmp_path])
 
 
