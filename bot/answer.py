@@ -1,0 +1,191 @@
+"""The one place a question becomes an answer; every front end renders this result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from retrieval import QuestionError, Retriever, SearchResult, SourceInfo
+
+NO_ANSWER = "Nothing in the documents answers that."
+NO_ANSWER_HINT = (
+    "Try other words: names, companies, places or dates that the documents mention. "
+    "/sources lists the documents."
+)
+NO_MORE = "There are no further passages for that question."
+NO_MORE_HINT = "Ask a new question, or rephrase this one."
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One passage of an answer, ready to render.
+
+    Attributes:
+        rank: 1 for the best passage of the question (counting across pages).
+        title: its document's title.
+        text: the passage.
+        emphasis: ``(start, end)`` character offsets in ``text`` of the sentence that
+            best answers the question (``start == end``: none).
+        source: its document's source name.
+        date: the source's date (ISO ``YYYY-MM-DD``) when known.
+        provider: who published the source, when known.
+        url: a link to the source, when known.
+    """
+
+    rank: int
+    title: str
+    text: str
+    emphasis: tuple[int, int]
+    source: str
+    date: str | None = None
+    provider: str | None = None
+    url: str | None = None
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """``(before, emphasised sentence, after)``: the text cut around the emphasis."""
+        start, end = self.emphasis
+        return self.text[:start], self.text[start:end], self.text[end:]
+
+    @property
+    def sentence(self) -> str:
+        """The emphasised sentence."""
+        return self.parts[1]
+
+    @property
+    def attribution(self) -> tuple[str, ...]:
+        """What is known of the source besides its title, e.g. ``("Reuters", "2021-08-25")``."""
+        return tuple(x for x in (self.provider, self.date) if x)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot says to one question (one page of it).
+
+    Attributes:
+        question: the question as searched.
+        passages: the best passages, best first; empty when nothing answers.
+        offset: how many better passages earlier pages showed.
+        has_more: whether :meth:`AnswerComposer.answer` with :attr:`next_offset` gives more.
+        truncated: the question was too long and was shortened.
+        message: set when there are no passages: why (e.g. :data:`NO_ANSWER`).
+        hint: set with ``message``: what the user could do instead.
+    """
+
+    question: str
+    passages: tuple[Passage, ...]
+    offset: int = 0
+    has_more: bool = False
+    truncated: bool = False
+    message: str | None = None
+    hint: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        """Whether the answer has passages."""
+        return bool(self.passages)
+
+    @property
+    def next_offset(self) -> int:
+        """The offset of the next page."""
+        return self.offset + len(self.passages)
+
+    @classmethod
+    def from_result(cls, result: SearchResult) -> Answer:
+        """Turns a retrieval result into an answer."""
+        passages = tuple(
+            Passage(
+                rank=hit.rank,
+                title=hit.title,
+                text=hit.text,
+                emphasis=_clamp(hit.sentence, len(hit.text)),
+                source=hit.source,
+                date=_text(hit.metadata, "date"),
+                provider=_text(hit.metadata, "provider"),
+                url=_text(hit.metadata, "url"),
+            )
+            for hit in result.hits
+        )
+        message = hint = None
+        if not passages:
+            # A question the corpus does answer, paged past its last passage.
+            message, hint = (
+                (NO_MORE, NO_MORE_HINT) if result.answered else (NO_ANSWER, NO_ANSWER_HINT)
+            )
+        return cls(
+            question=result.question,
+            passages=passages,
+            offset=result.offset,
+            has_more=result.has_more and bool(passages),
+            truncated=result.truncated,
+            message=message,
+            hint=hint,
+        )
+
+
+class AnswerComposer:
+    """Answers questions from a retriever, ``k`` passages a page.
+
+    Thread-safe, like the retriever it wraps.
+
+    Args:
+        retriever: the opened index.
+        k: passages per page.
+    """
+
+    def __init__(self, retriever: Retriever, k: int = 3) -> None:
+        self.retriever = retriever
+        self.k = k
+        self._sources: list[SourceInfo] | None = None
+
+    def answer(self, question: str, offset: int = 0) -> Answer:
+        """One page of the answer to ``question``.
+
+        Raises:
+            QuestionError: the question is empty.
+        """
+        return Answer.from_result(self.retriever.search(question, k=self.k, offset=offset))
+
+    def answer_many(self, questions: Sequence[str], offset: int = 0) -> list[Answer]:
+        """Like :meth:`answer` for several questions, with one call to the model.
+
+        Raises:
+            QuestionError: a question is empty (use :func:`validate_question` first).
+        """
+        results = self.retriever.search_many(list(questions), k=self.k, offset=offset)
+        return [Answer.from_result(r) for r in results]
+
+    def sources(self) -> list[SourceInfo]:
+        """The indexed documents, sorted by title (read once: the index does not change)."""
+        if self._sources is None:
+            self._sources = sorted(self.retriever.sources(), key=lambda s: s.title.casefold())
+        return self._sources
+
+    def warm_up(self) -> None:
+        """Loads the model now so that the first real question is fast."""
+        self.retriever.search("warm up")
+
+
+def validate_question(question: str) -> str:
+    """The question with its whitespace collapsed.
+
+    Raises:
+        QuestionError: nothing is left.
+    """
+    text = " ".join(str(question).split())
+    if not text:
+        raise QuestionError("the question is empty")
+    return text
+
+
+def _text(metadata: Mapping[str, Any], key: str) -> str | None:
+    value = metadata.get(key)
+    return str(value).strip() or None if value is not None else None
+
+
+def _clamp(span: Sequence[int], length: int) -> tuple[int, int]:
+    # Defensive: a span outside the text would make renderers slice nonsense.
+    start = min(max(int(span[0]), 0), length)
+    end = min(max(int(span[1]), start), length)
+    return start, end

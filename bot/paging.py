@@ -1,0 +1,80 @@
+"""Remembering recent questions so a "More results" button can page through them.
+
+Telegram limits a button's callback data to 64 bytes, too little for a question, so
+the button carries a short key into a bounded store of recent questions instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+
+_PREFIX = "more"
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What a "More results" button asks for.
+
+    Attributes:
+        key: the stored question's key.
+        offset: the offset of the page to show.
+    """
+
+    key: str
+    offset: int
+
+    def encode(self) -> str:
+        """The button's callback data (well under 64 bytes)."""
+        return f"{_PREFIX}:{self.key}:{self.offset}"
+
+    @classmethod
+    def decode(cls, data: str | None) -> PageRequest | None:
+        """Parses callback data made by :meth:`encode`; ``None`` for anything else."""
+        parts = (data or "").split(":")
+        if len(parts) != 3 or parts[0] != _PREFIX or not parts[2].isdigit():
+            return None
+        return cls(parts[1], int(parts[2]))
+
+
+@dataclass(frozen=True)
+class StoredQuestion:
+    """A question asked in a chat."""
+
+    chat_id: int
+    question: str
+
+
+class QuestionStore:
+    """The most recent questions, by short random key; the oldest are forgotten first.
+
+    Args:
+        capacity: how many questions to keep.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[str, StoredQuestion] = OrderedDict()
+
+    def put(self, chat_id: int, question: str) -> str:
+        """Stores a question; returns its key."""
+        key = secrets.token_urlsafe(6)
+        while key in self._items:
+            key = secrets.token_urlsafe(6)
+        self._items[key] = StoredQuestion(chat_id, question)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+        return key
+
+    def get(self, key: str, chat_id: int | None = None) -> StoredQuestion | None:
+        """The question stored under ``key``, if still kept (and asked in ``chat_id``,
+        when given: a key seen in one chat does not open another chat's question)."""
+        item = self._items.get(key)
+        if item is None or (chat_id is not None and item.chat_id != chat_id):
+            return None
+        self._items.move_to_end(key)
+        return item
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -1,0 +1,115 @@
+"""Answers and bot texts as Telegram HTML messages (and inline query results)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from retrieval import SourceInfo
+
+from . import texts
+from .answer import Answer, Passage
+from .telegram_html import MESSAGE_LIMIT, Block, Line, Run, lines, pack, safe_url, text_line
+
+#: Longest description shown under an inline result's title.
+INLINE_DESCRIPTION_CHARS = 200
+
+
+def render_answer(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The messages that show one page of an answer, in order (at least one)."""
+    blocks: list[Block] = []
+    header = _header(answer)
+    if header:
+        blocks.append(header)
+    if not answer.passages:
+        blocks.append(
+            text_line(answer.message or texts.NO_ANSWER, "b") + text_line(answer.hint or "", "i")
+        )
+    blocks.extend(passage_block(p) for p in answer.passages)
+    return pack(blocks, limit)
+
+
+def passage_block(passage: Passage) -> list[Line]:
+    """A passage: its numbered title in bold, the text quoted with the answering sentence
+    in bold, then what is known of the source."""
+    before, sentence, after = passage.parts
+    block = text_line(f"{passage.rank}. {passage.title}", "b")
+    block += lines([Run(before), Run(sentence, ("b",)), Run(after)], quote=True)
+    block += _attribution(passage)
+    return block
+
+
+def render_inline_message(passage: Passage, limit: int = MESSAGE_LIMIT) -> str:
+    """The message an inline result posts: the passage alone (cut to one message)."""
+    return pack([passage_block(passage)], limit)[0]
+
+
+def inline_description(passage: Passage) -> str:
+    """A short plain-text preview of a passage: its answering sentence."""
+    text = " ".join((passage.sentence or passage.text).split())
+    if len(text) > INLINE_DESCRIPTION_CHARS:
+        text = text[: INLINE_DESCRIPTION_CHARS - 1].rstrip() + "…"
+    return text
+
+
+def render_sources(sources: Sequence[SourceInfo], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The indexed documents with their titles, dates and providers."""
+    block = text_line(texts.sources_heading(len(sources)), "b")
+    for n, source in enumerate(sources, 1):
+        block += _source_line(n, source)
+    return pack([block], limit)
+
+
+def render_start(sources: Sequence[SourceInfo], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The greeting: what the bot knows about, how to ask, two example questions."""
+    about = text_line(texts.START_INTRO, "b") + text_line(texts.sources_heading(len(sources)))
+    for n, source in enumerate(sources, 1):
+        about += _source_line(n, source)
+    examples = text_line(texts.EXAMPLES_HEADING, "b")
+    for question in texts.example_questions(sources):
+        examples += lines([Run("• "), Run(question, ("i",))])
+    return pack([about, text_line(texts.HOW_TO_ASK), examples], limit)
+
+
+def render_help(limit: int = MESSAGE_LIMIT) -> list[str]:
+    """How to use the bot on Telegram."""
+    blocks: list[Block] = [text_line(texts.HOW_TO_ASK)]
+    commands = text_line("Commands", "b")
+    for command, description in texts.TELEGRAM_COMMANDS:
+        commands += lines([Run(f"/{command}", ("code",)), Run(f" — {description}")])
+    blocks.append(commands)
+    return pack(blocks, limit)
+
+
+def render_notice(message: str, hint: str | None = None) -> str:
+    """A short notice: ``message``, then ``hint`` in italics."""
+    block = text_line(message) + (text_line(hint, "i") if hint else [])
+    return pack([block])[0]
+
+
+def _header(answer: Answer) -> list[Line]:
+    header: list[Line] = []
+    if answer.offset and answer.passages:
+        first, last = answer.passages[0].rank, answer.passages[-1].rank
+        header += lines([Run(f"More on “{answer.question}” ({first}–{last}):", ("i",))])
+    if answer.truncated:
+        header += text_line(texts.TRUNCATED, "i")
+    return header
+
+
+def _attribution(passage: Passage) -> list[Line]:
+    runs = [Run(" · ".join(passage.attribution), ("i",))] if passage.attribution else []
+    url = safe_url(passage.url)
+    if url:
+        runs += [Run(" · " if runs else ""), Run("source", href=url)]
+    return lines(runs) if runs else []
+
+
+def _source_line(n: int, source: SourceInfo) -> list[Line]:
+    meta = [str(source.metadata[k]) for k in ("provider", "date") if source.metadata.get(k)]
+    runs = [Run(f"{n}. "), Run(source.title)]
+    if meta:
+        runs.append(Run(f" ({', '.join(meta)})", ("i",)))
+    url = safe_url(str(source.metadata.get("url") or ""))
+    if url:
+        runs += [Run(" · "), Run("link", href=url)]
+    return lines(runs)

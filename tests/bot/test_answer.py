@@ -1,0 +1,101 @@
+"""The answer composer, over the real index of the seeds."""
+
+from __future__ import annotations
+
+import pytest
+from bot_test_support import ANSWERABLE, UNANSWERABLE
+
+from bot.answer import NO_ANSWER, NO_MORE, Answer, AnswerComposer, Passage, validate_question
+from retrieval import Hit, QuestionError, SearchResult
+
+
+def test_answer_has_k_passages_with_titles_and_emphasis(composer: AnswerComposer) -> None:
+    answer = composer.answer(ANSWERABLE)
+    assert answer.answered and answer.message is None and answer.hint is None
+    assert len(answer.passages) == 3
+    assert [p.rank for p in answer.passages] == [1, 2, 3]
+    for passage in answer.passages:
+        assert passage.title and passage.text and passage.source
+        before, sentence, after = passage.parts
+        assert before + sentence + after == passage.text
+        assert sentence.strip(), "the best sentence is emphasised"
+    assert "Pateo" in answer.passages[0].text
+
+
+def test_metadata_is_carried_when_known(composer: AnswerComposer) -> None:
+    answer = composer.answer("Xiaomi buys Deepmotion self-driving startup")
+    dated = [p for p in answer.passages if p.date]
+    assert dated, "the Deepmotion article has a date"
+    assert all(len(p.date or "") == 10 for p in dated)
+    linked = [p for p in answer.passages if p.url]
+    assert linked and all(p.url and p.url.startswith("https://") for p in linked)
+    assert any(p.provider for p in answer.passages)
+
+
+def test_unanswerable_question_gets_message_and_hint(composer: AnswerComposer) -> None:
+    answer = composer.answer(UNANSWERABLE)
+    assert not answer.answered
+    assert answer.passages == ()
+    assert answer.message == NO_ANSWER
+    assert answer.hint and "/sources" in answer.hint
+    assert not answer.has_more
+
+
+def test_paging_continues_ranks_and_ends(composer: AnswerComposer) -> None:
+    first = composer.answer(ANSWERABLE)
+    assert first.has_more and first.next_offset == 3
+    second = composer.answer(ANSWERABLE, first.next_offset)
+    assert [p.rank for p in second.passages] == [4, 5, 6]
+    assert {p.text for p in second.passages}.isdisjoint({p.text for p in first.passages})
+    beyond = composer.answer(ANSWERABLE, 500)
+    assert not beyond.answered and beyond.message == NO_MORE and not beyond.has_more
+
+
+def test_answer_many_matches_answer(composer: AnswerComposer) -> None:
+    many = composer.answer_many([ANSWERABLE, UNANSWERABLE])
+    assert many[0] == composer.answer(ANSWERABLE)
+    assert not many[1].answered
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_rejected(composer: AnswerComposer, question: str) -> None:
+    with pytest.raises(QuestionError):
+        composer.answer(question)
+    with pytest.raises(QuestionError):
+        validate_question(question)
+
+
+def test_long_question_is_truncated(composer: AnswerComposer) -> None:
+    answer = composer.answer("Pateo " * 1000)
+    assert answer.truncated
+
+
+def test_sources_sorted_by_title(composer: AnswerComposer) -> None:
+    titles = [s.title for s in composer.sources()]
+    assert len(titles) == 3
+    assert titles == sorted(titles, key=str.casefold)
+
+
+def test_from_result_clamps_bad_spans_and_ignores_empty_metadata() -> None:
+    hit = Hit(
+        id="x",
+        text="abc",
+        title="T",
+        source="s.txt",
+        position=0,
+        rank=1,
+        score=1.0,
+        similarity=0.9,
+        metadata={"date": "", "provider": None, "url": "https://e.x"},
+        sentence=(2, 99),
+    )
+    answer = Answer.from_result(SearchResult("q", [hit], True, 0.9))
+    passage = answer.passages[0]
+    assert passage.emphasis == (2, 3) and passage.sentence == "c"
+    assert passage.date is None and passage.provider is None and passage.url == "https://e.x"
+    assert passage.attribution == ()
+
+
+def test_passage_attribution_order() -> None:
+    passage = Passage(1, "T", "text", (0, 4), "s", date="2021-01-02", provider="Reuters")
+    assert passage.attribution == ("Reuters", "2021-01-02")

@@ -1,0 +1,157 @@
+"""Answers and bot texts rendered as Telegram HTML."""
+
+from __future__ import annotations
+
+from bot_test_support import ANSWERABLE, UNANSWERABLE, utf16_len, visible_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.answer import NO_ANSWER, Answer, AnswerComposer, Passage
+from bot.telegram_render import (
+    INLINE_DESCRIPTION_CHARS,
+    inline_description,
+    render_answer,
+    render_help,
+    render_inline_message,
+    render_notice,
+    render_sources,
+    render_start,
+)
+from retrieval import SourceInfo
+
+NASTY = st.one_of(st.text(), st.sampled_from(["<b>", "</a>", "&", "&lt;", "<", "\n", "😀"]))
+TEXTS = st.lists(NASTY, max_size=30).map("".join)
+
+
+def _passage(rank: int = 1, text: str = "Alpha. Beta gamma. Delta.", **kw: object) -> Passage:
+    fields: dict = dict(
+        rank=rank,
+        title="Title",
+        text=text,
+        emphasis=(7, 18),
+        source="s.txt",
+        date="2021-08-25",
+        provider="Reuters",
+        url="https://e.x/a?b=1&c=2",
+    )
+    fields.update(kw)
+    return Passage(**fields)
+
+
+def test_real_answer_renders_titles_emphasis_and_sources(composer: AnswerComposer) -> None:
+    answer = composer.answer("Xiaomi buys Deepmotion self-driving startup")
+    [message] = render_answer(answer)
+    text = visible_text(message)
+    for passage in answer.passages:
+        assert f"<b>{passage.rank}. " in message
+        assert passage.title in text
+        assert passage.sentence.strip() in text
+    assert "<blockquote>" in message and '<a href="https://' in message
+    assert "2021-08-25" in text
+
+
+def test_emphasised_sentence_is_bold_inside_the_quote() -> None:
+    [message] = render_answer(Answer("q", (_passage(),)))
+    assert message == (
+        "<b>1. Title</b>\n"
+        "<blockquote>Alpha. <b>Beta gamma.</b> Delta.</blockquote>\n"
+        '<i>Reuters · 2021-08-25</i> · <a href="https://e.x/a?b=1&amp;c=2">source</a>'
+    )
+
+
+def test_no_answer_message_and_hint(composer: AnswerComposer) -> None:
+    [message] = render_answer(composer.answer(UNANSWERABLE))
+    text = visible_text(message)
+    assert text.startswith(NO_ANSWER) and "/sources" in text
+
+
+def test_later_pages_say_which_results_they_show(composer: AnswerComposer) -> None:
+    page = composer.answer(ANSWERABLE, 3)
+    [message] = render_answer(page)
+    assert visible_text(message).startswith(f"More on “{ANSWERABLE}” (4–6):")
+
+
+def test_user_text_in_header_is_escaped() -> None:
+    answer = Answer("<b>x</b> & </a>", (_passage(rank=4),), offset=3, truncated=True)
+    [message] = render_answer(answer)
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt;" in message
+    visible_text(message)
+
+
+def test_long_answer_is_split_between_passages() -> None:
+    passages = tuple(_passage(n, "Sentence. " * 150, emphasis=(0, 9)) for n in range(1, 6))
+    messages = render_answer(Answer("q", passages))
+    assert len(messages) > 1
+    for message in messages:
+        assert utf16_len(message) <= 4096
+        visible_text(message)
+        # Every message starts with a passage title: cut between passages only.
+        assert message.startswith("<b>") and message.split("\n")[0].endswith(". Title</b>")
+
+
+@settings(max_examples=100, deadline=None)
+@given(title=TEXTS, text=TEXTS, question=TEXTS, url=st.one_of(st.none(), st.text()))
+def test_any_corpus_text_renders_valid_html(
+    title: str, text: str, question: str, url: str | None
+) -> None:
+    passage = Passage(1, title, text, (len(text) // 3, len(text) // 2), "s", None, title, url)
+    for answer in (Answer(question, (passage,) * 3, offset=3), Answer(question, ())):
+        for message in render_answer(answer):
+            assert 0 < utf16_len(message) <= 4096
+            visible_text(message)
+    inline = render_inline_message(passage)
+    assert utf16_len(inline) <= 4096
+    visible_text(inline)
+
+
+def test_100k_passage_renders_within_limits() -> None:
+    text = ("<b>&amp; " * 12_500)[:100_000]
+    passage = Passage(1, "&" * 5000, text, (10, 90_000), "s", url="https://e.x")
+    messages = render_answer(Answer("q" * 1000, (passage,), truncated=True))
+    assert len(messages) >= 25
+    shown = ""
+    for message in messages:
+        assert utf16_len(message) <= 4096
+        shown += visible_text(message)
+    assert shown.count("<b>&amp;") == text.count("<b>&amp;")
+    assert utf16_len(render_inline_message(passage)) <= 4096
+
+
+def test_inline_description_is_short_plain_text() -> None:
+    long = _passage(text="word " * 200, emphasis=(0, 1000))
+    description = inline_description(long)
+    assert len(description) <= INLINE_DESCRIPTION_CHARS and description.endswith("…")
+    assert inline_description(_passage()) == "Beta gamma."
+
+
+def test_start_help_sources(composer: AnswerComposer) -> None:
+    sources = composer.sources()
+    start = "\n".join(visible_text(m) for m in render_start(sources))
+    for source in sources:
+        assert source.title in start
+    assert start.count("• ") == 2  # two example questions
+    listing = "\n".join(visible_text(m) for m in render_sources(sources))
+    assert all(s.title in listing for s in sources) and "Automotive News" in listing
+    help_text = "\n".join(visible_text(m) for m in render_help())
+    for command in ("/start", "/help", "/sources", "/ask"):
+        assert command in help_text
+
+
+def test_example_questions_are_answerable(composer: AnswerComposer) -> None:
+    from bot.texts import example_questions
+
+    for question in example_questions(composer.sources()):
+        assert composer.answer(question).answered, question
+
+
+def test_huge_source_list_is_split() -> None:
+    sources = [SourceInfo(f"{n}.txt", f"<Title> & {n} " * 10, "h", {}, 1) for n in range(500)]
+    messages = render_sources(sources)
+    assert len(messages) > 1
+    for message in messages:
+        assert utf16_len(message) <= 4096
+        visible_text(message)
+
+
+def test_notice_escapes() -> None:
+    assert render_notice("a <b> & c", "hint") == "a &lt;b&gt; &amp; c\n<i>hint</i>"

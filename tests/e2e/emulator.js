@@ -1,0 +1,363 @@
+#!/usr/bin/env node
+/*
+ * Test harness around the `telegram-test-api` 4.2.1 Telegram Bot API emulator.
+ *
+ * Usage: node tests/e2e/emulator.js [--port N] [--host H] [--username NAME]
+ *        (or env TG_EMULATOR_PORT / TG_EMULATOR_HOST / TG_EMULATOR_BOT_USERNAME,
+ *         TG_EMULATOR_BOT_FIRST_NAME, TG_EMULATOR_STORE_TIMEOUT seconds)
+ * Prints `READY <port>` on stdout once listening; stops on SIGTERM/SIGINT.
+ *
+ * The emulator is used as-is (node_modules is never edited). Its express app is
+ * mounted behind an outer express app whose routes run AHEAD of the emulator's,
+ * and which adds only what python-telegram-bot (PTB) v22 cannot work without:
+ *
+ *  Bot API fixes (the emulator answers these, but in a shape PTB rejects):
+ *  - getMe: the emulator omits `is_bot` (PTB raises TypeError) -> full User.
+ *  - sendMessage: the emulator returns `date` in MILLISECONDS (PTB raises
+ *    "year ... out of range") -> the response's date is converted to seconds.
+ *    The message is still stored by the emulator.
+ *  - editMessageText / editMessageReplyMarkup: the emulator applies the edit
+ *    but answers `result: null` (PTB raises AttributeError) -> the edited
+ *    message is returned; if no such bot message exists, 400 "message to edit
+ *    not found" (as Telegram does) instead of a silent ok.
+ *  - webhooks: the emulator POSTs updates with axios but never sends the
+ *    `X-Telegram-Bot-Api-Secret-Token` header (PTB answers 403) -> an axios
+ *    request interceptor adds it. A failed webhook delivery rejects a promise
+ *    nobody awaits, which would crash node -> failures are logged instead.
+ *
+ *  Bot API methods the emulator lacks entirely:
+ *  - answerInlineQuery: recorded and answered ok:true (no inline support at all
+ *    in the emulator). Unknown inline_query_id -> 400, like Telegram.
+ *
+ *  Test-only routes (prefix /_harness, not part of the Bot API):
+ *  - POST /_harness/injectUpdate {token, update}: queues an arbitrary update
+ *    (inline_query, callback_query, edited_message, ...) through the
+ *    emulator's own update queue, so getUpdates AND webhook delivery work.
+ *    Needed because the emulator's client API only creates `message` and
+ *    `callback_query` updates, and its callback_query drops `chat_instance`
+ *    (required by PTB) and every other field but id/from/message/data.
+ *  - GET /_harness/inlineAnswers?token=T: recorded answerInlineQuery calls.
+ *  - GET /_harness/calls?token=T[&method=M]: passive log of every Bot API call
+ *    (method, decoded params, HTTP status); requests still reach the emulator.
+ *  - GET /_harness/userUpdates?token=T: every update the emulator generated for
+ *    the bot (from its client API or injected), with delivery mode and status.
+ *  - GET /_harness/webhook/:token: the registered webhook (or null).
+ *
+ * In-memory instrumentation (no file is patched): the server instance's
+ * addUserUpdate is wrapped (update log, no crash on webhook failure) and the
+ * static TelegramServer.formatUpdate serializes injected updates verbatim.
+ *
+ * Everything else (sendChatAction, setMyCommands, getWebhookInfo, ... -> HTTP
+ * 500 "not supported") is the emulator's real behaviour and is NOT faked.
+ */
+'use strict';
+
+const path = require('path');
+
+const TelegramServer = require('telegram-test-api');
+
+// The emulator's own express and axios (its dependencies, not the project's).
+const emulatorDir = path.dirname(require.resolve('telegram-test-api/package.json'));
+const express = require(require.resolve('express', { paths: [emulatorDir] }));
+const axios = require(require.resolve('axios', { paths: [emulatorDir] }));
+
+function argValue(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
+}
+
+const PORT = Number(argValue('port') || process.env.TG_EMULATOR_PORT || 9000);
+const HOST = argValue('host') || process.env.TG_EMULATOR_HOST || '127.0.0.1';
+const BOT_USERNAME = argValue('username') || process.env.TG_EMULATOR_BOT_USERNAME
+  || 'docqa_test_bot';
+const BOT_FIRST_NAME = process.env.TG_EMULATOR_BOT_FIRST_NAME || 'DocQA Test Bot';
+const STORE_TIMEOUT = Number(process.env.TG_EMULATOR_STORE_TIMEOUT || 3600);
+const LOG_LIMIT = 5000;
+
+const server = new TelegramServer({
+  port: PORT, host: HOST, storage: 'RAM', storeTimeout: STORE_TIMEOUT,
+});
+
+// ---------------------------------------------------------------- helpers
+
+/** Bot id as Telegram derives it: the numeric part of the token. */
+function botId(token) {
+  const n = Number(String(token).split(':')[0]);
+  return Number.isSafeInteger(n) && n > 0 ? n : 666;
+}
+
+function botUser(token) {
+  return {
+    id: botId(token), is_bot: true, first_name: BOT_FIRST_NAME, username: BOT_USERNAME,
+  };
+}
+
+// Free-text parameters: never JSON-decoded even if they look like JSON.
+const TEXT_PARAMS = new Set([
+  'text', 'caption', 'query', 'title', 'description', 'message_text', 'url', 'secret_token',
+  'callback_query_id', 'inline_query_id', 'next_offset',
+]);
+
+/** Decode form values: PTB JSON-encodes non-string params (numbers, bools, objects). */
+function decodeParams(params) {
+  const out = {};
+  for (const [key, value] of Object.entries(params || {})) {
+    if (!TEXT_PARAMS.has(key) && typeof value === 'string'
+        && /^([[{]|-?\d+(\.\d+)?$|true$|false$|null$)/.test(value)) {
+      try {
+        out[key] = JSON.parse(value);
+        continue;
+      } catch (e) { /* keep raw string */ }
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function pushCapped(list, item) {
+  list.push(item);
+  if (list.length > LOG_LIMIT) list.splice(0, list.length - LOG_LIMIT);
+}
+
+function badRequest(res, description) {
+  res.status(400).json({ ok: false, error_code: 400, description: `Bad Request: ${description}` });
+}
+
+/** Wrap res.json so `fix(body)` can rewrite the emulator's response body. */
+function rewriteJson(res, fix) {
+  const original = res.json.bind(res);
+  res.json = (body) => {
+    const fixed = fix(body);
+    return original(fixed === undefined ? body : fixed);
+  };
+}
+
+/** Build a Bot API Message object from an emulator bot-message record. */
+function botRecordToMessage(record) {
+  const msg = { ...record.message };
+  delete msg.chat_id;
+  delete msg.botToken;
+  return {
+    ...msg,
+    message_id: record.messageId,
+    from: botUser(record.botToken),
+    date: Math.floor(record.time / 1000),
+    chat: { id: Number(record.message.chat_id), type: 'private', first_name: 'Bot' },
+  };
+}
+
+// ---------------------------------------------------------------- state
+
+const calls = []; // every Bot API request
+const inlineAnswers = []; // answerInlineQuery calls
+const inlineQueryIds = new Map(); // token -> Set of injected inline query ids
+const userUpdates = []; // every update generated for a bot
+
+// Record every update the emulator generates (client API or injection) and keep
+// a failed webhook delivery from becoming an unhandled rejection.
+const originalAddUserUpdate = server.addUserUpdate.bind(server);
+server.addUserUpdate = async (update) => {
+  const entry = {
+    token: update.botToken,
+    update: TelegramServer.formatUpdate(update),
+    delivery: server.webhooks[update.botToken] ? 'webhook' : 'queue',
+    status: 'pending',
+  };
+  pushCapped(userUpdates, entry);
+  try {
+    await originalAddUserUpdate(update);
+    entry.status = 'ok';
+  } catch (error) {
+    entry.status = 'failed';
+    entry.error = String(error);
+    process.stderr.write(`webhook delivery failed: ${error}\n`);
+  }
+};
+
+// Injected updates are stored with a `rawUpdate` field; serialize them verbatim
+// (the emulator's formatUpdate only knows `message` and its own callback shape).
+const originalFormatUpdate = TelegramServer.formatUpdate;
+TelegramServer.formatUpdate = (update) => {
+  if (update && update.rawUpdate) {
+    return { ...update.rawUpdate, update_id: update.updateId };
+  }
+  return originalFormatUpdate(update);
+};
+
+// Telegram sends the secret token with every webhook request; the emulator doesn't.
+axios.interceptors.request.use((config) => {
+  for (const webhook of Object.values(server.webhooks)) {
+    if (webhook && webhook.url === config.url && webhook.secret_token) {
+      config.headers = config.headers || {};
+      config.headers['X-Telegram-Bot-Api-Secret-Token'] = webhook.secret_token;
+    }
+  }
+  return config;
+});
+
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`unhandled rejection in emulator: ${reason}\n`);
+});
+
+// ---------------------------------------------------------------- routes
+
+const app = express();
+app.use(express.json({ limit: '20mb' }));
+app.use(express.urlencoded({ extended: true, limit: '20mb' }));
+
+// Passive recorder: logs the call and lets it continue to the emulator.
+app.all('/bot:token/:method', (req, res, next) => {
+  const entry = {
+    token: req.params.token,
+    method: req.params.method,
+    params: decodeParams({ ...req.query, ...req.body }),
+    time: Date.now(),
+    status: null,
+  };
+  pushCapped(calls, entry);
+  res.on('finish', () => { entry.status = res.statusCode; });
+  next();
+});
+
+// getMe: complete User object (the emulator's lacks is_bot & co).
+app.all('/bot:token/getMe', (req, res) => {
+  res.json({
+    ok: true,
+    result: {
+      ...botUser(req.params.token),
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: true,
+    },
+  });
+});
+
+// sendMessage: the emulator stores the message; only its `date` (ms) is fixed.
+app.all('/bot:token/sendMessage', (req, res, next) => {
+  rewriteJson(res, (body) => {
+    if (body && body.ok && body.result && typeof body.result.date === 'number') {
+      const result = { ...body.result, date: Math.floor(body.result.date / 1000) };
+      if (!result.from) result.from = botUser(req.params.token);
+      return { ...body, result };
+    }
+    return body;
+  });
+  next();
+});
+
+// editMessageText / editMessageReplyMarkup: the emulator edits its stored message
+// but answers `result: null`; answer with the edited message like Telegram does.
+for (const method of ['editMessageText', 'editMessageReplyMarkup']) {
+  app.all(`/bot:token/${method}`, (req, res, next) => {
+    const params = { ...req.query, ...req.body };
+    if (params.inline_message_id) {
+      // Messages sent via inline mode are not stored by the emulator.
+      badRequest(res, 'inline messages are not supported by the emulator');
+      return;
+    }
+    const findRecord = () => server.storage.botMessages.find((u) => (
+      u.botToken === req.params.token
+      && String(u.messageId) === String(params.message_id)
+      && String(u.message.chat_id) === String(params.chat_id)));
+    if (!findRecord()) {
+      badRequest(res, 'message to edit not found');
+      return;
+    }
+    rewriteJson(res, (body) => {
+      const record = findRecord();
+      if (body && body.ok && body.result == null && record) {
+        return { ...body, result: botRecordToMessage(record) };
+      }
+      return body;
+    });
+    next();
+  });
+}
+
+// answerInlineQuery: not implemented by the emulator; record it.
+app.all('/bot:token/answerInlineQuery', (req, res) => {
+  const { token } = req.params;
+  const params = decodeParams({ ...req.query, ...req.body });
+  const known = inlineQueryIds.get(token);
+  if (!known || !known.has(String(params.inline_query_id))) {
+    badRequest(res, 'query is too old and response timeout expired or query ID is invalid');
+    return;
+  }
+  pushCapped(inlineAnswers, { token, time: Date.now(), ...params });
+  res.json({ ok: true, result: true });
+});
+
+// --- test-only routes
+
+app.post('/_harness/injectUpdate', (req, res) => {
+  const { token } = req.body;
+  const update = typeof req.body.update === 'string' ? JSON.parse(req.body.update) : req.body.update;
+  if (!token || !update || typeof update !== 'object') {
+    badRequest(res, 'expected {token, update}');
+    return;
+  }
+  const record = { ...server.getCommonFields(token), rawUpdate: { ...update } };
+  if (update.message) {
+    // A new message gets the emulator's next message id, like client messages.
+    record.rawUpdate.message = { ...update.message, message_id: record.messageId };
+    server.messageId += 1;
+  }
+  if (update.inline_query) {
+    if (!inlineQueryIds.has(token)) inlineQueryIds.set(token, new Set());
+    inlineQueryIds.get(token).add(String(update.inline_query.id));
+  }
+  // deleteMessage() in the emulator dereferences `record.message.chat` of every
+  // stored record: give injected records a harmless one.
+  record.message = update.message ? record.rawUpdate.message : { chat: { id: null } };
+  const formatted = TelegramServer.formatUpdate(record);
+  server.addUserUpdate(record).then(() => {
+    res.json({ ok: true, result: formatted });
+  });
+});
+
+app.get('/_harness/inlineAnswers', (req, res) => {
+  res.json({ ok: true, result: inlineAnswers.filter((a) => a.token === req.query.token) });
+});
+
+app.get('/_harness/calls', (req, res) => {
+  res.json({
+    ok: true,
+    result: calls.filter((c) => c.token === req.query.token
+      && (!req.query.method || c.method === req.query.method)),
+  });
+});
+
+app.get('/_harness/userUpdates', (req, res) => {
+  res.json({ ok: true, result: userUpdates.filter((u) => u.token === req.query.token) });
+});
+
+app.get('/_harness/webhook/:token', (req, res) => {
+  res.json({ ok: true, result: server.webhooks[req.params.token] || null });
+});
+
+// Everything else: the emulator itself.
+app.use(server.webServer);
+server.webServer = app; // start() serves this.webServer
+
+// ---------------------------------------------------------------- lifecycle
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => process.exit(0), 2000).unref();
+  try {
+    await server.stop();
+  } finally {
+    process.exit(0);
+  }
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+
+server.start().then(() => {
+  process.stdout.write(`READY ${PORT}\n`);
+}).catch((error) => {
+  process.stderr.write(`emulator failed to start: ${error}\n`);
+  process.exit(1);
+});
