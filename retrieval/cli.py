@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .config import RetrievalConfig
-from .errors import RetrievalError
+from .errors import QuestionError, RetrievalError
 from .evaluate import evaluate, read_eval_set
 from .hits import SearchResult
 from .retriever import Retriever, default_corpus
@@ -103,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(args.verbose or args.command == "index")
     console = Console(highlight=False, soft_wrap=True)
     try:
+        if args.command == "query" and not args.question.strip():
+            raise QuestionError("the question is empty")  # before any slow loading
         retriever = _retriever(args)
         if args.command == "index":
             print(
@@ -151,5 +153,15 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     logging.getLogger("retrieval").setLevel(logging.INFO if verbose else logging.WARNING)
     # Third-party chatter (FAISS loader, transformers) is not the user's concern.
-    for name in ("faiss", "sentence_transformers", "transformers", "bm25s", "httpx"):
+    for name in (
+        "faiss",
+        "sentence_transformers",
+        "transformers",
+        "bm25s",
+        "httpx",
+        "trafilatura",
+        "pypdf",
+        "htmldate",
+        "courlan",
+    ):
         logging.getLogger(name).setLevel(logging.ERROR)

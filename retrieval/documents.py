@@ -24,13 +24,14 @@ from .errors import CorpusError
 
 logger = logging.getLogger(__name__)
 
-#: File name endings read as documents.
-SUFFIXES = (".txt", ".md", ".markdown")
+#: File name endings read as text documents (other formats: ``retrieval.formats``).
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 #: Files larger than this are skipped: a "document" of this size is a data dump.
-MAX_FILE_BYTES = 20 * 1024 * 1024
+#: JSON Lines collections are exempt: they are read a line at a time.
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 # Whole lines that web pages add around an article; matched case-insensitively.
-_BOILERPLATE = re.compile(
+BOILERPLATE = re.compile(
     r"^(leave a (reply|comment)|about the author|you may also like|related (posts|articles|stories)"
     r"|(also read|read also|read more|see also|related)\s*:.*|share this( article| post)?"
     r"|(share|follow us) on \w+|advertisement|subscribe( to our newsletter)?.*"
@@ -40,7 +41,7 @@ _BOILERPLATE = re.compile(
 )
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m-%d", "%B %d %Y")
 _HEADING_MAX_CHARS = 80
-_TERMINAL = tuple('.!?…:;"”’)')
+TERMINAL_MARKS = tuple('.!?…:;"”’)')
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[SourceFile]:
                 found[source] = SourceFile(path, source, digest)
     if not found:
         names = ", ".join(str(p) for p in given)
-        raise CorpusError(f"no .txt or .md documents found in {names}")
+        kinds = ", ".join(sorted({*TEXT_SUFFIXES, *_format_suffixes()}))
+        raise CorpusError(f"no documents ({kinds}) found in {names}")
     return sorted(found.values(), key=lambda f: f.source)
 
 
@@ -120,24 +122,57 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = Path(folder) / name
-            if name.lower().endswith(SUFFIXES) and not name.startswith("."):
+            if name.lower().endswith(_all_suffixes()) and not name.startswith("."):
                 yield path, path.relative_to(root).as_posix()
+
+
+def _format_suffixes() -> tuple[str, ...]:
+    from .formats import SUFFIXES  # formats import this module: import on use
+
+    return tuple(SUFFIXES)
+
+
+def _all_suffixes() -> tuple[str, ...]:
+    return TEXT_SUFFIXES + _format_suffixes()
 
 
 def _hash_file(path: Path) -> str | None:
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        streamed = path.name.lower().endswith((".jsonl", ".jsonl.gz"))
+        if path.stat().st_size > MAX_FILE_BYTES and not streamed:
             logger.warning("skipping %s: larger than %d MB", path, MAX_FILE_BYTES >> 20)
             return None
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+        digest = hashlib.blake2b(digest_size=16)
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
     except OSError as exc:
         logger.warning("skipping %s: %s", path, exc.strerror or exc)
         return None
 
 
+def read_documents(file: SourceFile) -> list[Document]:
+    """Parses one file into its documents (several for a JSON Lines collection); an
+    unreadable file gives none, after a warning naming it."""
+    if file.path.name.lower().endswith(TEXT_SUFFIXES):
+        document = read_document(file)
+        return [document] if document is not None else []
+    from .formats import UnreadableFile, read_file
+
+    try:
+        documents = read_file(file.path, file.source, file.content_hash)
+    except UnreadableFile as exc:
+        logger.warning("skipping %s: %s", file.path, exc)
+        return []
+    if not documents:
+        logger.warning("skipping %s: no text content", file.path)
+    return documents
+
+
 def read_document(file: SourceFile) -> Document | None:
-    """Parses one file; returns ``None`` (after a warning naming it) when it is binary,
-    not UTF-8, or has no content."""
+    """Parses one text or Markdown file; returns ``None`` (after a warning naming it)
+    when it is binary, not UTF-8, or has no content."""
     text = _read_text(file.path)
     if text is None:
         return None
@@ -194,18 +229,18 @@ def _parse(
 ) -> tuple[str, list[Paragraph], dict[str, Any]]:
     metadata = _front_metadata(front)
     blocks = _blocks(body)
-    title = _clean(str(front.get("title") or ""))
+    title = clean_text(str(front.get("title") or ""))
     if not title and blocks and len(blocks[0]) <= 200:
         title = blocks.pop(0).lstrip("#").strip()
     title = title or path.stem
     paragraphs = _front_paragraphs(front) + _body_paragraphs(blocks, title, metadata)
-    return title, _dedupe(paragraphs), metadata
+    return title, dedupe_paragraphs(paragraphs), metadata
 
 
 def _front_metadata(front: dict[str, Any]) -> dict[str, Any]:
     provider = front.get("provider")
     metadata = {
-        "date": _date(front.get("publishedDateTime") or front.get("date")),
+        "date": parse_date(front.get("publishedDateTime") or front.get("date")),
         "provider": provider.get("name") if isinstance(provider, dict) else provider,
         "url": front.get("webUrl") or front.get("originalUrl") or front.get("url"),
     }
@@ -218,13 +253,13 @@ def _front_paragraphs(front: dict[str, Any]) -> list[Paragraph]:
     paragraphs = []
     for key in ("excerpt", "summary", "description"):
         if isinstance(front.get(key), str) and front[key].strip():
-            paragraphs.append(Paragraph(_clean(front[key])))
+            paragraphs.append(Paragraph(clean_text(front[key])))
             break
     related = front.get("related")
     for item in related if isinstance(related, list) else []:
         if not isinstance(item, dict):
             continue
-        parts = [_clean(str(item.get(k) or "")) for k in ("title", "excerpt")]
+        parts = [clean_text(str(item.get(k) or "")) for k in ("title", "excerpt")]
         text = "\n".join(p for p in parts if p)
         if text:
             paragraphs.append(Paragraph(text, _front_metadata(item)))
@@ -236,7 +271,7 @@ def _blocks(body: str) -> list[str]:
     lines are joined and one-paragraph-per-line text is kept line by line."""
     blocks: list[str] = []
     for chunk in re.split(r"\n\s*\n", body):
-        lines = [line for line in (_clean(x) for x in chunk.split("\n")) if line]
+        lines = [line for line in (clean_text(x) for x in chunk.split("\n")) if line]
         if _hard_wrapped(lines):
             blocks.extend(_join_wrapped(lines))
         else:
@@ -247,7 +282,7 @@ def _blocks(body: str) -> list[str]:
 def _hard_wrapped(lines: list[str]) -> bool:
     # Wrapped text breaks lines mid-sentence; a paragraph per line ends each with a mark.
     inner = lines[:-1]
-    return bool(inner) and sum(not x.endswith(_TERMINAL) for x in inner) > len(inner) / 2
+    return bool(inner) and sum(not x.endswith(TERMINAL_MARKS) for x in inner) > len(inner) / 2
 
 
 def _join_wrapped(lines: list[str]) -> list[str]:
@@ -264,9 +299,9 @@ def _body_paragraphs(blocks: list[str], title: str, metadata: dict[str, Any]) ->
     paragraphs: list[str] = []
     heading: str | None = None
     for block in blocks:
-        if _BOILERPLATE.match(block) or block == title:
+        if BOILERPLATE.match(block) or block == title:
             continue
-        date = _date(block)
+        date = parse_date(block)
         if date is not None:
             metadata.setdefault("date", date)
             continue
@@ -281,10 +316,10 @@ def _body_paragraphs(blocks: list[str], title: str, metadata: dict[str, Any]) ->
 def _is_heading(block: str) -> bool:
     if block.startswith("#"):
         return True
-    return len(block) <= _HEADING_MAX_CHARS and not block.endswith(_TERMINAL)
+    return len(block) <= _HEADING_MAX_CHARS and not block.endswith(TERMINAL_MARKS)
 
 
-def _dedupe(paragraphs: list[Paragraph]) -> list[Paragraph]:
+def dedupe_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """Keeps the first of paragraphs that repeat (web pages repeat subtitles)."""
     seen: set[str] = set()
     kept = []
@@ -296,7 +331,7 @@ def _dedupe(paragraphs: list[Paragraph]) -> list[Paragraph]:
     return kept
 
 
-def _date(value: Any) -> str | None:
+def parse_date(value: Any) -> str | None:
     """An ISO date from a datetime, an ISO string or a line such as "January 2, 2020"."""
     if isinstance(value, datetime):
         return value.date().isoformat()
@@ -317,7 +352,7 @@ def _date(value: Any) -> str | None:
     return None
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     """Collapses white space and drops control characters."""
     text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
     return " ".join(text.split())
@@ -330,7 +365,7 @@ def load_documents(paths: Iterable[str | os.PathLike[str]]) -> list[Document]:
         CorpusError: a path is missing, or no readable document was found.
     """
     files = discover(paths)
-    documents = [doc for file in files if (doc := read_document(file)) is not None]
+    documents = [doc for file in files for doc in read_documents(file)]
     if not documents:
         raise CorpusError("no readable document in the corpus (see the warnings above)")
     return documents

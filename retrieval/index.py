@@ -33,7 +33,7 @@ import numpy as np
 
 from .ann import DenseIndex
 from .config import RetrievalConfig
-from .documents import SourceFile, read_document
+from .documents import SourceFile, read_documents
 from .embeddings import Encoder
 from .errors import CorpusError, IndexStateError
 from .lexical import LexicalIndex
@@ -43,7 +43,7 @@ from .store import PassageStore, SourceInfo
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever the on-disk layout or the passage splitting changes.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Settings whose change invalidates stored passages or vectors.
 _CONTENT_SETTINGS = ("model", "max_passage_chars", "embed_title")
 
@@ -57,7 +57,7 @@ class Manifest:
     dimension: int
     passages: int
     approximate: bool
-    sources: dict[str, str]
+    sources: dict[str, str]  # corpus file -> content hash (files that gave no text too)
     corpus: list[str] = field(default_factory=list)
     created: str = ""
 
@@ -154,9 +154,10 @@ def _require_same_content(saved: RetrievalConfig, wanted: RetrievalConfig, where
 
 @dataclass
 class _Part:
-    """One source's contribution to a build: new passages, or rows of the old index."""
+    """One corpus file's contribution to a build: new passages, or rows of the old index."""
 
-    info: SourceInfo
+    file: SourceFile
+    infos: list[SourceInfo]
     passages: list[Passage]
     vectors: np.ndarray | None  # None until embedded
 
@@ -185,8 +186,7 @@ class IndexBuilder:
             logger.info("index at %s is up to date (%d passages)", self.index_dir, len(previous))
             return previous
         parts = [self._part(file, previous) for file in files]
-        parts = [p for p in parts if p is not None]
-        if not parts:
+        if not any(p.passages for p in parts):
             raise CorpusError("no readable document in the corpus (see the warnings above)")
         self._embed(parts)
         self._write(parts, corpus)
@@ -207,22 +207,32 @@ class IndexBuilder:
             return None
         return index
 
-    def _part(self, file: SourceFile, previous: Index | None) -> _Part | None:
+    def _part(self, file: SourceFile, previous: Index | None) -> _Part:
+        """The file's passages; a file that yields none is still recorded, so that it is
+        not read again (and warned about again) until it changes."""
         if previous is not None and previous.manifest.sources.get(file.source) == file.content_hash:
-            rows = previous.store.rows_of(file.source)
-            info = next(s for s in previous.sources() if s.source == file.source)
-            return _Part(info, previous.store.get(rows), np.asarray(previous.vectors[rows]))
-        document = read_document(file)
-        if document is None:
-            return None
-        passages = split_document(document, self.config.max_passage_chars)
-        info = SourceInfo(
-            document.source, document.title, file.content_hash, document.metadata, len(passages)
-        )
-        return _Part(info, passages, None)
+            rows = previous.store.rows_of_file(file.source)
+            infos = previous.store.sources(file.source)
+            vectors = np.asarray(previous.vectors[rows]).reshape(len(rows), -1)
+            return _Part(file, infos, previous.store.get(rows), vectors)
+        infos, passages = [], []
+        for document in read_documents(file):
+            split = split_document(document, self.config.max_passage_chars)
+            infos.append(
+                SourceInfo(
+                    document.source,
+                    file.source,
+                    document.title,
+                    file.content_hash,
+                    document.metadata,
+                    len(split),
+                )
+            )
+            passages.extend(split)
+        return _Part(file, infos, passages, None)
 
     def _embed(self, parts: list[_Part]) -> None:
-        todo = [p for p in parts if p.vectors is None]
+        todo = [p for p in parts if p.vectors is None and p.passages]
         texts = [x.embedding_text(self.config.embed_title) for p in todo for x in p.passages]
         if texts:
             logger.info("embedding %d passages from %d file(s)", len(texts), len(todo))
@@ -235,7 +245,7 @@ class IndexBuilder:
 
     def _write(self, parts: list[_Part], corpus: list[str]) -> None:
         passages = [x for p in parts for x in p.passages]
-        vectors = np.concatenate([p.vectors for p in parts if p.vectors is not None])
+        vectors = np.concatenate([p.vectors for p in parts if p.passages and p.vectors is not None])
         self.index_dir.mkdir(parents=True, exist_ok=True)
         generation = self.index_dir / f"gen-{uuid.uuid4().hex[:12]}"
         tmp = self.index_dir / f".tmp-{generation.name}"
@@ -250,7 +260,8 @@ class IndexBuilder:
             dense.save(tmp / "dense.faiss")
             (tmp / "bm25").mkdir()
             lexical.save(tmp / "bm25")
-            PassageStore.write(tmp / "passages.sqlite", [p.info for p in parts], passages)
+            infos = [info for p in parts for info in p.infos]
+            PassageStore.write(tmp / "passages.sqlite", infos, passages)
             self.config.save(tmp / "config.json")
             manifest = Manifest(
                 format_version=FORMAT_VERSION,
@@ -258,7 +269,7 @@ class IndexBuilder:
                 dimension=int(vectors.shape[1]),
                 passages=len(passages),
                 approximate=dense.approximate,
-                sources={p.info.source: p.info.content_hash for p in parts},
+                sources={p.file.source: p.file.content_hash for p in parts},
                 corpus=corpus,
                 created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             )
@@ -268,7 +279,7 @@ class IndexBuilder:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         _swap_current(self.index_dir, generation.name)
-        logger.info("indexed %d passages from %d documents", len(passages), len(parts))
+        logger.info("indexed %d passages from %d documents", len(passages), len(infos))
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

@@ -14,9 +14,10 @@ from .passages import Passage
 
 _SCHEMA = """
 CREATE TABLE sources (
-    source TEXT PRIMARY KEY, title TEXT NOT NULL, content_hash TEXT NOT NULL,
-    metadata TEXT NOT NULL, passages INTEGER NOT NULL
+    source TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL,
+    content_hash TEXT NOT NULL, metadata TEXT NOT NULL, passages INTEGER NOT NULL
 );
+CREATE INDEX sources_file ON sources (file);
 CREATE TABLE passages (
     row INTEGER PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL,
     title TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL
@@ -30,7 +31,9 @@ class SourceInfo:
     """A document in the index.
 
     Attributes:
-        source: its source name (path relative to the corpus folder).
+        source: its source name (path relative to the corpus folder, plus ``#id``
+            for a record of a JSON Lines collection).
+        file: the corpus file it was read from (path relative to the corpus folder).
         title: its title.
         content_hash: hash of the file it was read from.
         metadata: date, provider, url when known.
@@ -38,6 +41,7 @@ class SourceInfo:
     """
 
     source: str
+    file: str
     title: str
     content_hash: str
     metadata: dict[str, Any]
@@ -75,18 +79,23 @@ class PassageStore:
         }
         return [found[int(r)] for r in rows]
 
-    def rows_of(self, source: str) -> list[int]:
-        query = "SELECT row FROM passages WHERE source = ? ORDER BY row"
-        return [r for (r,) in self._db.execute(query, (source,))]
-
-    def by_source(self, source: str) -> list[Passage]:
-        return self.get(self.rows_of(source))
-
-    def sources(self) -> list[SourceInfo]:
+    def rows_of_file(self, file: str) -> list[int]:
+        """Rows of every passage read from corpus file ``file``, in order."""
         query = (
-            "SELECT source, title, content_hash, metadata, passages FROM sources ORDER BY source"
+            "SELECT row FROM passages WHERE source IN (SELECT source FROM sources WHERE file = ?)"
+            " ORDER BY row"
         )
-        return [SourceInfo(s, t, h, json.loads(m), n) for s, t, h, m, n in self._db.execute(query)]
+        return [r for (r,) in self._db.execute(query, (file,))]
+
+    def sources(self, file: str | None = None) -> list[SourceInfo]:
+        """The documents in the index (only those read from ``file`` if given)."""
+        query = "SELECT source, file, title, content_hash, metadata, passages FROM sources"
+        if file is None:
+            rows = self._db.execute(query)
+        else:
+            rows = self._db.execute(f"{query} WHERE file = ?", (file,))
+        infos = [SourceInfo(s, f, t, h, json.loads(m), n) for s, f, t, h, m, n in rows]
+        return sorted(infos, key=lambda info: info.source)
 
     def close(self) -> None:
         self._db.close()
@@ -98,9 +107,9 @@ class PassageStore:
         try:
             db.executescript(_SCHEMA)
             db.executemany(
-                "INSERT INTO sources VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    (s.source, s.title, s.content_hash, json.dumps(s.metadata), s.passages)
+                    (s.source, s.file, s.title, s.content_hash, json.dumps(s.metadata), s.passages)
                     for s in sources
                 ),
             )

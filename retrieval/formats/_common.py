@@ -11,7 +11,7 @@ from typing import Any
 
 import ftfy
 
-from ..documents import _BOILERPLATE, _TERMINAL, Paragraph, _clean, _dedupe
+from ..documents import BOILERPLATE, TERMINAL_MARKS, Paragraph, clean_text, dedupe_paragraphs
 
 
 class UnreadableFile(Exception):
@@ -35,7 +35,7 @@ class Block:
 
 def fix(text: str) -> str:
     """Repairs mojibake (as documents.py does) and collapses white space."""
-    return _clean(ftfy.fix_text(text, uncurl_quotes=False))
+    return clean_text(ftfy.fix_text(text, uncurl_quotes=False))
 
 
 def reason(exc: BaseException) -> str:
@@ -65,7 +65,7 @@ def join_items(items: Iterable[str]) -> str:
         if not joined:
             joined = item
         else:
-            joined += f" {item}" if joined.endswith(_TERMINAL) else f"; {item}"
+            joined += f" {item}" if joined.endswith(TERMINAL_MARKS) else f"; {item}"
     return joined
 
 
@@ -82,14 +82,14 @@ def paragraphs(blocks: Iterable[Block], title: str) -> list[Paragraph]:
     heading: str | None = None
     for block in blocks:
         text = block.text
-        if not text or _BOILERPLATE.match(text) or same_text(text, title):
+        if not text or BOILERPLATE.match(text) or same_text(text, title):
             continue
         if block.heading:
             heading = f"{heading}\n{text}" if heading else text
             continue
         result.append(Paragraph(f"{heading}\n{text}" if heading else text, dict(block.metadata)))
         heading = None
-    return _dedupe(result)
+    return dedupe_paragraphs(result)
 
 
 _ONE_LINE_HEADING_MAX = 80
@@ -100,6 +100,6 @@ def looks_like_heading(text: str) -> bool:
     documents.py uses, less the Markdown marks)."""
     return (
         len(text) <= _ONE_LINE_HEADING_MAX
-        and not text.endswith((*_TERMINAL, ","))
+        and not text.endswith((*TERMINAL_MARKS, ","))
         and re.search(r"[^\W\d_]", text) is not None
     )

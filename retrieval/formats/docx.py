@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..documents import Document, _date
+from ..documents import Document, parse_date
 from ._common import Block, UnreadableFile, fix, join_items, looks_like_heading, paragraphs, reason
 
 _HEADING_STYLES = ("heading", "title", "subtitle")
@@ -44,7 +44,7 @@ def read(path: Path, source: str, content_hash: str, **options: Any) -> list[Doc
     found = paragraphs(blocks, title)
     if not found:
         raise UnreadableFile("no text in the .docx file")
-    metadata = {"date": _date(created)}
+    metadata = {"date": parse_date(created)}
     metadata = {k: v for k, v in metadata.items() if v}
     return [Document(source, title, tuple(found), metadata, content_hash)]
 

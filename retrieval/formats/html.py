@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..documents import Document, _date
+from ..documents import Document, parse_date
 from ._common import Block, UnreadableFile, fix, join_items, paragraphs, read_bytes, reason
 
 # Elements of trafilatura's XML output that hold no text of their own.
@@ -64,7 +64,7 @@ def read(path: Path, source: str, content_hash: str, **options: Any) -> list[Doc
     if not found:
         raise UnreadableFile("no main text found in the HTML page")
     metadata = {
-        "date": _date(root.get("date")),
+        "date": parse_date(root.get("date")),
         "provider": fix(root.get("sitename") or root.get("hostname") or ""),
         "url": root.get("url"),
     }

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..documents import Document, _date
+from ..documents import Document, parse_date
 from ._common import Block, UnreadableFile, fix, looks_like_heading, paragraphs, reason
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def _document(
     metadata = {k: v for k, v in metadata.items() if v is not None}
     if "date" in metadata:
         # Dates are ISO everywhere else: an unparsable one is dropped, not passed on.
-        date = _date(metadata.pop("date"))
+        date = parse_date(metadata.pop("date"))
         if date:
             metadata["date"] = date
     return Document(f"{source}#{name}", title, tuple(found), metadata, content_hash)

@@ -14,7 +14,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from ..documents import _TERMINAL, Document, _date
+from ..documents import TERMINAL_MARKS, Document, parse_date
 from ._common import Block, UnreadableFile, fix, looks_like_heading, paragraphs, reason
 
 logger = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ def _metadata_title(reader: Any) -> str:
 
 def _creation_date(reader: Any) -> str | None:
     try:
-        return _date(reader.metadata.creation_date) if reader.metadata else None
+        return parse_date(reader.metadata.creation_date) if reader.metadata else None
     except Exception:  # pypdf raises on malformed date strings
         return None
 
@@ -288,12 +288,12 @@ def _breaks(a: _Line, b: _Line, spacing: float | None, typical: int | None) -> b
         drop = a.y - b.y
         if drop > spacing * _GAP:
             return True
-        if drop < -spacing and a.text.endswith(_TERMINAL):
+        if drop < -spacing and a.text.endswith(TERMINAL_MARKS):
             return True  # moved up (a new column or box) after a finished sentence
     if _BULLET.match(b.text):
         return True
     short = typical is None or len(a.text) < 0.8 * typical
-    if short and a.text.endswith(_TERMINAL):
+    if short and a.text.endswith(TERMINAL_MARKS):
         return True  # a paragraph's last line stops short of the margin
     starts_sentence = b.text[:1].isupper() or b.text[:1].isdigit()
     return short and not a.hyphenated and looks_like_heading(a.text) and starts_sentence

@@ -145,7 +145,9 @@ def test_example_questions_are_answerable(composer: AnswerComposer) -> None:
 
 
 def test_huge_source_list_is_split() -> None:
-    sources = [SourceInfo(f"{n}.txt", f"<Title> & {n} " * 10, "h", {}, 1) for n in range(500)]
+    sources = [
+        SourceInfo(f"{n}.txt", f"{n}.txt", f"<Title> & {n} " * 10, "h", {}, 1) for n in range(500)
+    ]
     messages = render_sources(sources)
     assert len(messages) > 1
     for message in messages:

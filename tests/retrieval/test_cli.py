@@ -13,8 +13,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Default index folders go to a cache of this module's own, not the user's."""
+    os.environ["DOCQA_TEST_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "XDG_CACHE_HOME": os.environ["DOCQA_TEST_CACHE"]}
     return subprocess.run(
         [sys.executable, "-m", "retrieval", *args],
         cwd=cwd,
@@ -92,7 +98,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
 
 def test_empty_corpus_and_bad_flags(tmp_path):
     out = run("index", str(tmp_path))
-    assert out.returncode == 2 and "no .txt or .md" in out.stderr
+    assert out.returncode == 2 and "no documents (" in out.stderr
     flags = run("query", "x", "-k", "0")
     assert flags.returncode == 2 and "Traceback" not in flags.stderr
 
