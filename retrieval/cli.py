@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from .beir import RANKERS, evaluate_beir
 from .config import RetrievalConfig
 from .errors import QuestionError, RetrievalError
 from .evaluate import evaluate, read_eval_set
@@ -41,6 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("file", type=Path, help="JSONL: question, answers, source")
     evaluation.add_argument("--json", action="store_true", help="print the metrics as JSON")
     _index_options(evaluation)
+
+    beir = commands.add_parser("beir", help="nDCG@10, recall@100, MRR@10 on a BEIR folder")
+    beir.add_argument("folder", type=Path, help="corpus.jsonl[.gz], queries.jsonl, qrels")
+    beir.add_argument("--split", default="test", help="qrels split (default: test)")
+    beir.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    beir.add_argument("--index-dir", type=Path, help="index directory (default: cache)")
+    beir.add_argument("--model", help="sentence-transformers model name or path")
+    beir.add_argument("--config", type=Path, help="JSON file of retrieval settings")
 
     sources = commands.add_parser("sources", help="list the indexed documents")
     sources.add_argument("--json", action="store_true", help="print as JSON")
@@ -105,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "query" and not args.question.strip():
             raise QuestionError("the question is empty")  # before any slow loading
+        if args.command == "beir":
+            metrics = evaluate_beir(args.folder, args.split, args.index_dir, _config(args))
+            print(json.dumps(metrics) if args.json else _beir_table(metrics))
+            return 0
         retriever = _retriever(args)
         if args.command == "index":
             print(
@@ -132,6 +145,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _table(metrics: dict[str, float]) -> str:
     return "\n".join(f"{name:>20}  {value}" for name, value in metrics.items())
+
+
+def _beir_table(metrics: dict) -> str:
+    lines = [f"{metrics['queries']} queries ({metrics['split']}), {metrics['passages']} passages"]
+    lines.append(f"{'':8} {'nDCG@10':>8} {'R@100':>8} {'MRR@10':>8}")
+    for name in RANKERS:
+        m = metrics[name]
+        lines.append(f"{name:8} {m['ndcg@10']:8.4f} {m['recall@100']:8.4f} {m['mrr@10']:8.4f}")
+    return "\n".join(lines)
 
 
 def _print_sources(retriever: Retriever, as_json: bool) -> None:

@@ -40,6 +40,11 @@ class RetrievalConfig:
             even below ``min_similarity``: the share of the question's BM25 weight
             (sum of its terms' IDF) that the best passage must match.
         max_question_chars: longer questions are truncated before encoding.
+        bm25_title: index the document title with each passage for BM25 too.
+        bm25_k1: BM25 term-frequency saturation.
+        bm25_b: BM25 length normalisation.
+        jsonl_title_field: the field of a JSON Lines record that holds its title.
+        jsonl_text_field: the field of a JSON Lines record that holds its text.
     """
 
     model: str = DEFAULT_MODEL
@@ -58,6 +63,11 @@ class RetrievalConfig:
     min_similarity: float = 0.28
     lexical_rescue: float = 0.75
     max_question_chars: int = 1000
+    bm25_title: bool = False
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    jsonl_title_field: str = "title"
+    jsonl_text_field: str = "text"
 
     def __post_init__(self) -> None:
         if self.fusion not in ("convex", "rrf"):

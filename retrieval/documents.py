@@ -152,16 +152,17 @@ def _hash_file(path: Path) -> str | None:
         return None
 
 
-def read_documents(file: SourceFile) -> list[Document]:
+def read_documents(file: SourceFile, **options: Any) -> list[Document]:
     """Parses one file into its documents (several for a JSON Lines collection); an
-    unreadable file gives none, after a warning naming it."""
+    unreadable file gives none, after a warning naming it. ``options`` go to the
+    format's reader (e.g. ``title_field`` for JSON Lines)."""
     if file.path.name.lower().endswith(TEXT_SUFFIXES):
         document = read_document(file)
         return [document] if document is not None else []
     from .formats import UnreadableFile, read_file
 
     try:
-        documents = read_file(file.path, file.source, file.content_hash)
+        documents = read_file(file.path, file.source, file.content_hash, **options)
     except UnreadableFile as exc:
         logger.warning("skipping %s: %s", file.path, exc)
         return []

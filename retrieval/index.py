@@ -45,7 +45,16 @@ logger = logging.getLogger(__name__)
 #: Bumped whenever the on-disk layout or the passage splitting changes.
 FORMAT_VERSION = 3
 # Settings whose change invalidates stored passages or vectors.
-_CONTENT_SETTINGS = ("model", "max_passage_chars", "embed_title")
+_CONTENT_SETTINGS = (
+    "model",
+    "max_passage_chars",
+    "embed_title",
+    "bm25_title",
+    "bm25_k1",
+    "bm25_b",
+    "jsonl_title_field",
+    "jsonl_text_field",
+)
 
 
 @dataclass(frozen=True)
@@ -216,7 +225,11 @@ class IndexBuilder:
             vectors = np.asarray(previous.vectors[rows]).reshape(len(rows), -1)
             return _Part(file, infos, previous.store.get(rows), vectors)
         infos, passages = [], []
-        for document in read_documents(file):
+        options = {
+            "title_field": self.config.jsonl_title_field,
+            "text_field": self.config.jsonl_text_field,
+        }
+        for document in read_documents(file, **options):
             split = split_document(document, self.config.max_passage_chars)
             infos.append(
                 SourceInfo(
@@ -252,10 +265,7 @@ class IndexBuilder:
         tmp.mkdir()
         try:
             dense = DenseIndex.build(vectors, self.config)
-            # BM25 sees the paragraph alone: a title repeated in every passage of a
-            # document cannot tell them apart, and it biases ranking towards documents
-            # whose title shares a word with the question (measured on the dev set).
-            lexical = LexicalIndex.build([x.text for x in passages])
+            lexical = build_lexical(passages, self.config)
             np.save(tmp / "vectors.npy", vectors)
             dense.save(tmp / "dense.faiss")
             (tmp / "bm25").mkdir()
@@ -280,6 +290,15 @@ class IndexBuilder:
             raise
         _swap_current(self.index_dir, generation.name)
         logger.info("indexed %d passages from %d documents", len(passages), len(infos))
+
+
+def build_lexical(passages: list[Passage], config: RetrievalConfig) -> LexicalIndex:
+    """The BM25 index of ``passages``. By default BM25 sees the paragraph alone: a title
+    repeated in every passage of a document cannot tell them apart, and it biases
+    ranking towards documents whose title shares a word with the question (measured
+    on the dev set; ``bm25_title`` turns it on)."""
+    texts = [f"{p.title}\n{p.text}" if config.bm25_title else p.text for p in passages]
+    return LexicalIndex.build(texts, k1=config.bm25_k1, b=config.bm25_b)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
