@@ -31,6 +31,7 @@ class Passage:
         date: the source's date (ISO ``YYYY-MM-DD``) when known.
         provider: who published the source, when known.
         url: a link to the source, when known.
+        page: the page of the source the passage is on (PDFs).
     """
 
     rank: int
@@ -41,6 +42,7 @@ class Passage:
     date: str | None = None
     provider: str | None = None
     url: str | None = None
+    page: int | None = None
 
     @property
     def parts(self) -> tuple[str, str, str]:
@@ -55,8 +57,10 @@ class Passage:
 
     @property
     def attribution(self) -> tuple[str, ...]:
-        """What is known of the source besides its title, e.g. ``("Reuters", "2021-08-25")``."""
-        return tuple(x for x in (self.provider, self.date) if x)
+        """What is known of the source besides its title, e.g. ``("Reuters", "2021-08-25")``
+        or ``("page 3",)``."""
+        page = f"page {self.page}" if self.page else None
+        return tuple(x for x in (self.provider, self.date, page) if x)
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class Answer:
                 date=_text(hit.metadata, "date"),
                 provider=_text(hit.metadata, "provider"),
                 url=_text(hit.metadata, "url"),
+                page=_page(hit.metadata),
             )
             for hit in result.hits
         )
@@ -182,6 +187,13 @@ def validate_question(question: str) -> str:
 def _text(metadata: Mapping[str, Any], key: str) -> str | None:
     value = metadata.get(key)
     return str(value).strip() or None if value is not None else None
+
+
+def _page(metadata: Mapping[str, Any]) -> int | None:
+    try:
+        return int(metadata["page"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _clamp(span: Sequence[int], length: int) -> tuple[int, int]:

@@ -99,3 +99,25 @@ def test_from_result_clamps_bad_spans_and_ignores_empty_metadata() -> None:
 def test_passage_attribution_order() -> None:
     passage = Passage(1, "T", "text", (0, 4), "s", date="2021-01-02", provider="Reuters")
     assert passage.attribution == ("Reuters", "2021-01-02")
+
+
+def test_pdf_page_is_shown_with_the_source():
+    from retrieval import Hit, SearchResult
+
+    from bot.answer import Answer
+
+    hit = Hit(
+        "id",
+        "Neap tides happen at the quarter moons.",
+        "Tides",
+        "tides.pdf",
+        3,
+        1,
+        1.0,
+        0.6,
+        {"page": 2, "date": "2024-03-01"},
+        (0, 39),
+    )
+    passage = Answer.from_result(SearchResult("q", [hit], True, 0.6)).passages[0]
+    assert passage.page == 2
+    assert passage.attribution == ("2024-03-01", "page 2")
