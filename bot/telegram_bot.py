@@ -22,6 +22,7 @@ from telegram import (
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
+    LinkPreviewOptions,
     Message,
     MessageEntity,
     ReplyParameters,
@@ -36,6 +37,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     InlineQueryHandler,
     MessageHandler,
     filters,
@@ -106,6 +108,8 @@ class TelegramBot:
             .token(self.config.token or "")
             .base_url(self.config.base_url)
             .base_file_url(self.config.base_file_url)
+            # Answers cite their sources with links: no preview cards under the passages.
+            .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
             .concurrent_updates(True)
             .rate_limiter(AIORateLimiter(max_retries=3))
             .post_init(self._post_init)
@@ -273,7 +277,11 @@ class TelegramBot:
         query = update.inline_query
         if query is None:
             return
-        if not self._allowed(update) or not query.query.strip():
+        if not self._allowed(update):
+            refusal = InlineQueryResultsButton(text=texts.NOT_ALLOWED, start_parameter="help")
+            await _quietly(query.answer([], cache_time=0, button=refusal), "answerInlineQuery")
+            return
+        if not query.query.strip():
             await _quietly(query.answer([], cache_time=0), "answerInlineQuery")
             return
         offset = int(query.offset) if query.offset.isdigit() else 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bot_test_support import utf16_len, visible_text
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.telegram_html import MESSAGE_LIMIT, Line, Run, clean, lines, pack, safe_url, text_line
@@ -106,7 +106,7 @@ def test_any_text_gives_valid_bounded_messages(
     assert _squash(shown) == _squash(expected)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.data_too_large])
 @given(text=st.text(min_size=3000, max_size=12000), limit=st.integers(64, 5000))
 def test_any_limit_is_respected(text: str, limit: int) -> None:
     messages = pack([lines([Run(text, ("i",))], quote=True)], limit)

@@ -15,19 +15,37 @@
  *  - getMe: the emulator omits `is_bot` (PTB raises TypeError) -> full User.
  *  - sendMessage: the emulator returns `date` in MILLISECONDS (PTB raises
  *    "year ... out of range") -> the response's date is converted to seconds.
+ *    It also stores and echoes object parameters other than reply_markup and
+ *    entities as the JSON strings PTB sent (`link_preview_options` then fails
+ *    to parse in PTB) -> they are decoded before the emulator sees them, so the
+ *    stored message and the response both hold objects.
  *    The message is still stored by the emulator.
  *  - editMessageText / editMessageReplyMarkup: the emulator applies the edit
  *    but answers `result: null` (PTB raises AttributeError) -> the edited
  *    message is returned; if no such bot message exists, 400 "message to edit
  *    not found" (as Telegram does) instead of a silent ok.
+ *  - editMessageReplyMarkup without `reply_markup` (how the Bot API removes an
+ *    inline keyboard): the emulator ignores it (it only merges a new keyboard)
+ *    -> the stored message's keyboard is removed here.
  *  - webhooks: the emulator POSTs updates with axios but never sends the
  *    `X-Telegram-Bot-Api-Secret-Token` header (PTB answers 403) -> an axios
  *    request interceptor adds it. A failed webhook delivery rejects a promise
  *    nobody awaits, which would crash node -> failures are logged instead.
  *
+ *  - getUpdates: the emulator answers at once even with `timeout` (so a polling
+ *    bot spins in a tight loop, burning a CPU core) -> long polling as on
+ *    Telegram: with `timeout` > 0 and nothing queued, the request is held until
+ *    an update is queued for that token or the timeout (capped) expires.
+ *
  *  Bot API methods the emulator lacks entirely:
  *  - answerInlineQuery: recorded and answered ok:true (no inline support at all
  *    in the emulator). Unknown inline_query_id -> 400, like Telegram.
+ *
+ *  Client API (the simulated user):
+ *  - POST /sendMessage: replaced. The emulator's answers `result: null` and, in
+ *    webhook mode, takes message_id/update_id only after the webhook POST returns,
+ *    so concurrent messages share ids -> ids are taken up front and the update is
+ *    returned. (/_harness/injectUpdate takes its update_id up front likewise.)
  *
  *  Test-only routes (prefix /_harness, not part of the Bot API):
  *  - POST /_harness/injectUpdate {token, update}: queues an arbitrary update
@@ -39,6 +57,8 @@
  *  - GET /_harness/inlineAnswers?token=T: recorded answerInlineQuery calls.
  *  - GET /_harness/calls?token=T[&method=M]: passive log of every Bot API call
  *    (method, decoded params, HTTP status); requests still reach the emulator.
+ *    Capped per token and method, so a bot polling getUpdates in a tight loop
+ *    never pushes its other calls out of the log.
  *  - GET /_harness/userUpdates?token=T: every update the emulator generated for
  *    the bot (from its client API or injected), with delivery mode and status.
  *  - GET /_harness/webhook/:token: the registered webhook (or null).
@@ -73,6 +93,7 @@ const BOT_USERNAME = argValue('username') || process.env.TG_EMULATOR_BOT_USERNAM
 const BOT_FIRST_NAME = process.env.TG_EMULATOR_BOT_FIRST_NAME || 'DocQA Test Bot';
 const STORE_TIMEOUT = Number(process.env.TG_EMULATOR_STORE_TIMEOUT || 3600);
 const LOG_LIMIT = 5000;
+const LONG_POLL_CAP_MS = 30000;
 
 const server = new TelegramServer({
   port: PORT, host: HOST, storage: 'RAM', storeTimeout: STORE_TIMEOUT,
@@ -114,6 +135,18 @@ function decodeParams(params) {
   return out;
 }
 
+/** JSON-decode the object/array parameters PTB form-encodes (`{...}`, `[...]`), in place. */
+function decodeObjectParams(params) {
+  for (const [key, value] of Object.entries(params || {})) {
+    if (!TEXT_PARAMS.has(key) && typeof value === 'string' && /^[[{]/.test(value)) {
+      try {
+        params[key] = JSON.parse(value);
+      } catch (e) { /* keep raw string */ }
+    }
+  }
+  return params;
+}
+
 function pushCapped(list, item) {
   list.push(item);
   if (list.length > LOG_LIMIT) list.splice(0, list.length - LOG_LIMIT);
@@ -148,10 +181,29 @@ function botRecordToMessage(record) {
 
 // ---------------------------------------------------------------- state
 
-const calls = []; // every Bot API request
+const calls = new Map(); // `${token} ${method}` -> Bot API requests (each list capped)
+let callSeq = 0;
 const inlineAnswers = []; // answerInlineQuery calls
 const inlineQueryIds = new Map(); // token -> Set of injected inline query ids
 const userUpdates = []; // every update generated for a bot
+
+// Long polling: getUpdates requests waiting for an update, by token.
+const pollWaiters = new Map(); // token -> Set of wake-up functions
+
+function wakePollers(token) {
+  const waiters = pollWaiters.get(token);
+  if (!waiters) return;
+  pollWaiters.delete(token);
+  for (const wake of waiters) wake();
+}
+
+function wakeAllPollers() {
+  for (const token of [...pollWaiters.keys()]) wakePollers(token);
+}
+
+function hasQueuedUpdates(token) {
+  return server.storage.userMessages.some((u) => u.botToken === token && !u.isRead);
+}
 
 // Record every update the emulator generates (client API or injection) and keep
 // a failed webhook delivery from becoming an unhandled rejection.
@@ -165,7 +217,11 @@ server.addUserUpdate = async (update) => {
   };
   pushCapped(userUpdates, entry);
   try {
-    await originalAddUserUpdate(update);
+    // Without a webhook the emulator queues the update synchronously, before its
+    // first await: long-polling getUpdates can be woken right after the call.
+    const added = originalAddUserUpdate(update);
+    wakePollers(update.botToken);
+    await added;
     entry.status = 'ok';
   } catch (error) {
     entry.status = 'failed';
@@ -212,11 +268,46 @@ app.all('/bot:token/:method', (req, res, next) => {
     method: req.params.method,
     params: decodeParams({ ...req.query, ...req.body }),
     time: Date.now(),
+    seq: callSeq += 1,
     status: null,
   };
-  pushCapped(calls, entry);
+  const key = `${entry.token} ${entry.method}`;
+  if (!calls.has(key)) calls.set(key, []);
+  pushCapped(calls.get(key), entry);
   res.on('finish', () => { entry.status = res.statusCode; });
   next();
+});
+
+// getUpdates: hold the request (long polling) while nothing is queued.
+app.all('/bot:token/getUpdates', (req, res, next) => {
+  const { token } = req.params;
+  const params = decodeParams({ ...req.query, ...req.body });
+  const timeoutMs = Math.min(Number(params.timeout) * 1000 || 0, LONG_POLL_CAP_MS);
+  if (timeoutMs <= 0 || stopping || hasQueuedUpdates(token)) {
+    next();
+    return;
+  }
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    const waiters = pollWaiters.get(token);
+    if (waiters) waiters.delete(finish);
+    if (!res.writableEnded && !res.destroyed) next();
+  };
+  const timer = setTimeout(finish, timeoutMs);
+  if (!pollWaiters.has(token)) pollWaiters.set(token, new Set());
+  pollWaiters.get(token).add(finish);
+  res.on('close', () => {
+    // The bot gave up (e.g. it is stopping): forget the request.
+    if (!done && !res.writableEnded) {
+      done = true;
+      clearTimeout(timer);
+      const waiters = pollWaiters.get(token);
+      if (waiters) waiters.delete(finish);
+    }
+  });
 });
 
 // getMe: complete User object (the emulator's lacks is_bot & co).
@@ -232,8 +323,11 @@ app.all('/bot:token/getMe', (req, res) => {
   });
 });
 
-// sendMessage: the emulator stores the message; only its `date` (ms) is fixed.
+// sendMessage: the emulator stores the message; its `date` (ms) is fixed, and
+// JSON-encoded object parameters (link_preview_options, reply_parameters...) are
+// decoded first, so neither the store nor the response holds them as strings.
 app.all('/bot:token/sendMessage', (req, res, next) => {
+  decodeObjectParams(req.body);
   rewriteJson(res, (body) => {
     if (body && body.ok && body.result && typeof body.result.date === 'number') {
       const result = { ...body.result, date: Math.floor(body.result.date / 1000) };
@@ -261,6 +355,13 @@ for (const method of ['editMessageText', 'editMessageReplyMarkup']) {
       && String(u.message.chat_id) === String(params.chat_id)));
     if (!findRecord()) {
       badRequest(res, 'message to edit not found');
+      return;
+    }
+    if (method === 'editMessageReplyMarkup' && !params.reply_markup) {
+      // No reply_markup: Telegram removes the inline keyboard; the emulator ignores it.
+      const record = findRecord();
+      delete record.message.reply_markup;
+      res.json({ ok: true, result: botRecordToMessage(record) });
       return;
     }
     rewriteJson(res, (body) => {
@@ -297,6 +398,7 @@ app.post('/_harness/injectUpdate', (req, res) => {
     return;
   }
   const record = { ...server.getCommonFields(token), rawUpdate: { ...update } };
+  server.updateId += 1; // now, not after a webhook delivery (see /sendMessage below)
   if (update.message) {
     // A new message gets the emulator's next message id, like client messages.
     record.rawUpdate.message = { ...update.message, message_id: record.messageId };
@@ -315,16 +417,41 @@ app.post('/_harness/injectUpdate', (req, res) => {
   });
 });
 
+// Client API: a user sends a message (any content). The emulator's own route answers
+// `result: null`, so the caller cannot tell which update it made, and in webhook mode it
+// takes the message_id/update_id only AFTER the webhook POST returns, so messages sent
+// meanwhile share ids. Here the ids are taken up front and the update is returned.
+app.post('/sendMessage', (req, res) => {
+  const message = req.body;
+  if (!message || typeof message !== 'object' || !message.botToken) {
+    badRequest(res, 'expected a message with botToken');
+    return;
+  }
+  const record = { ...server.getCommonFields(message.botToken), message };
+  server.messageId += 1;
+  server.updateId += 1;
+  const formatted = TelegramServer.formatUpdate(record);
+  server.addUserUpdate(record).then(() => {
+    server.emit('AddedUserMessage');
+    res.json({ ok: true, result: formatted });
+  });
+});
+
 app.get('/_harness/inlineAnswers', (req, res) => {
   res.json({ ok: true, result: inlineAnswers.filter((a) => a.token === req.query.token) });
 });
 
 app.get('/_harness/calls', (req, res) => {
-  res.json({
-    ok: true,
-    result: calls.filter((c) => c.token === req.query.token
-      && (!req.query.method || c.method === req.query.method)),
-  });
+  const result = [];
+  for (const list of calls.values()) {
+    for (const c of list) {
+      if (c.token === req.query.token && (!req.query.method || c.method === req.query.method)) {
+        result.push(c);
+      }
+    }
+  }
+  result.sort((a, b) => a.seq - b.seq);
+  res.json({ ok: true, result });
 });
 
 app.get('/_harness/userUpdates', (req, res) => {
@@ -345,6 +472,7 @@ let stopping = false;
 async function shutdown() {
   if (stopping) return;
   stopping = true;
+  wakeAllPollers();
   setTimeout(() => process.exit(0), 2000).unref();
   try {
     await server.stop();

@@ -23,11 +23,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -168,6 +171,18 @@ class BotMessage:
         """Inline keyboard buttons of the message, flattened row by row."""
         markup = self.reply_markup or {}
         return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+    @property
+    def reply_to_message_id(self) -> int | None:
+        """The message this one replies to (``reply_parameters`` or the legacy
+        ``reply_to_message_id``), if any."""
+        reply = self.raw.get("reply_parameters")
+        if isinstance(reply, str):  # stored by an emulator without the decoding fix
+            reply = json.loads(reply)
+        if isinstance(reply, dict) and reply.get("message_id") is not None:
+            return int(reply["message_id"])
+        legacy = self.raw.get("reply_to_message_id")
+        return int(legacy) if legacy not in (None, "") else None
 
 
 @dataclass(frozen=True)
@@ -332,16 +347,10 @@ class EmulatorClient:
             "date": int(time.time()),
             **fields,
         }
-        self._post("/sendMessage", message)
-
-        def ours(update: dict[str, Any]) -> bool:
-            msg = update.get("message") or {}
-            return (
-                msg.get("from", {}).get("id") == user_id
-                and msg.get("chat", {}).get("id") == chat_id
-            )
-
-        return self._latest_update(token, ours)
+        # The harness's /sendMessage answers with the update it made (safe when several
+        # messages are sent at once, even from the same user).
+        result = self._post("/sendMessage", message)
+        return self._latest_update(token, lambda u: u["update_id"] == result["update_id"])
 
     def send_message(
         self,
@@ -891,8 +900,8 @@ class BotThread:
     Args:
         application: The PTB application (built with the emulator's ``base_url``).
         webhook: Run in webhook mode with this configuration; polling if ``None``.
-        poll_interval: Polling interval (the emulator ignores long-polling timeouts
-            and answers getUpdates at once, so this sets the polling rate).
+        poll_interval: Pause between two getUpdates calls (the harness long-polls
+            getUpdates like Telegram, so this only adds latency after each batch).
         startup_timeout: Seconds to wait for the application to be running.
     """
 
@@ -977,6 +986,164 @@ class BotThread:
         self._thread = None
 
     def __enter__(self) -> BotThread:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class BotProcess:
+    """Runs the real bot, ``python -m bot``, as a subprocess against the emulator.
+
+    Output goes to ``stdout.txt``/``stderr.txt`` in ``workdir`` (read with
+    :meth:`output`). :meth:`start` returns once the bot polls (its first getUpdates
+    call) or, with ``--webhook-url``, once its webhook is registered and its
+    webhook server accepts connections. Context manager.
+
+    Args:
+        emulator: The running emulator (its ``api_url`` is passed as ``--api-url``).
+        token: The bot's token (``--token``).
+        args: Further command-line arguments (``--index-dir``, ``--allow``...).
+        workdir: Folder for the output files.
+        env: Extra environment variables.
+        startup_timeout: Seconds to wait for the bot to be ready.
+    """
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        token: str,
+        args: list[str],
+        workdir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        startup_timeout: float = 90.0,
+    ) -> None:
+        self.emulator = emulator
+        self.token = token
+        self.args = list(args)
+        self.workdir = Path(workdir)
+        self.env = env or {}
+        self.startup_timeout = startup_timeout
+        self.returncode: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def command(self) -> list[str]:
+        """The full command line (contains the token: never print it)."""
+        return [
+            sys.executable,
+            "-m",
+            "bot",
+            "--token",
+            self.token,
+            "--api-url",
+            self.emulator.api_url,
+            *self.args,
+        ]
+
+    @property
+    def webhook_mode(self) -> bool:
+        return "--webhook-url" in self.args
+
+    def _arg(self, name: str) -> str | None:
+        return self.args[self.args.index(name) + 1] if name in self.args else None
+
+    def output(self) -> str:
+        """Everything the bot wrote so far, stdout then stderr."""
+        parts = []
+        for name in ("stdout.txt", "stderr.txt"):
+            path = self.workdir / name
+            if path.exists():
+                parts.append(path.read_text(encoding="utf-8", errors="replace"))
+        return "\n".join(parts)
+
+    def _failure(self, what: str) -> EmulatorError:
+        tail = self.output()[-3000:].replace(self.token, "<TOKEN>")
+        return EmulatorError(f"bot {what}; its output ends with:\n{tail}")
+
+    def _ready(self) -> bool:
+        if self._proc is not None and self._proc.poll() is not None:
+            raise self._failure(f"exited with code {self._proc.returncode} while starting")
+        client = self.emulator.client
+        if not self.webhook_mode:
+            return bool(client.bot_calls(self.token, "getUpdates"))
+        if not client.webhook_registered(self.token):
+            return False
+        host = self._arg("--listen") or "127.0.0.1"
+        port = int(self._arg("--port") or 8443)
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+            return True
+        return False
+
+    def start(self) -> BotProcess:
+        """Start the bot and wait until it is ready.
+
+        Returns:
+            ``self``.
+
+        Raises:
+            EmulatorError: If the bot exited or was not ready in time.
+        """
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+        env.update(HF_HUB_OFFLINE="1", PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+        env.update(self.env)
+        with (
+            open(self.workdir / "stdout.txt", "wb") as out,
+            open(self.workdir / "stderr.txt", "wb") as err,
+        ):
+            self._proc = subprocess.Popen(
+                self.command,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
+        try:
+            wait_for(self._ready, self.startup_timeout, interval=0.1, what="the bot to be ready")
+        except TimeoutError:
+            self.kill()
+            raise self._failure("was not ready in time") from None
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """Stop the bot with SIGTERM, as a service manager would.
+
+        Returns:
+            Its exit code (SIGKILLed, and negative, if it did not stop in time).
+        """
+        if self._proc is None:
+            return self.returncode if self.returncode is not None else 0
+        if self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout)
+        self.returncode = self._proc.returncode
+        self._proc = None
+        return self.returncode
+
+    def kill(self) -> None:
+        """Stop the bot at once (cleanup after a failure)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(10)
+        if self._proc is not None:
+            self.returncode = self._proc.returncode
+        self._proc = None
+
+    def __enter__(self) -> BotProcess:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
