@@ -102,9 +102,8 @@ def test_passage_attribution_order() -> None:
 
 
 def test_pdf_page_is_shown_with_the_source():
-    from retrieval import Hit, SearchResult
-
     from bot.answer import Answer
+    from retrieval import Hit, SearchResult
 
     hit = Hit(
         "id",
