@@ -140,9 +140,29 @@ class AnswerComposer:
     """
 
     def __init__(self, retriever: Retriever, k: int = 3) -> None:
-        self.retriever = retriever
         self.k = k
-        self._sources: list[SourceInfo] | None = None
+        # The retriever and its sorted sources (``None``: not read yet), replaced together
+        # by one reference assignment (see :meth:`swap`).
+        self._live: tuple[Retriever, list[SourceInfo] | None] = (retriever, None)
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retriever answering new questions."""
+        return self._live[0]
+
+    def swap(self, retriever: Retriever) -> Retriever:
+        """Answers from ``retriever`` from now on (e.g. a rebuilt index).
+
+        A reference swap: a search already running keeps the retriever it started with,
+        so no question in flight fails or mixes two indexes.
+
+        Returns:
+            The retriever replaced.
+        """
+        sources = _sorted_sources(retriever)
+        old = self._live[0]
+        self._live = (retriever, sources)
+        return old
 
     def answer(self, question: str, offset: int = 0) -> Answer:
         """One page of the answer to ``question``.
@@ -162,14 +182,21 @@ class AnswerComposer:
         return [Answer.from_result(r) for r in results]
 
     def sources(self) -> list[SourceInfo]:
-        """The indexed documents, sorted by title (read once: the index does not change)."""
-        if self._sources is None:
-            self._sources = sorted(self.retriever.sources(), key=lambda s: s.title.casefold())
-        return self._sources
+        """The indexed documents, sorted by title (read once per index)."""
+        retriever, sources = self._live
+        if sources is None:
+            sources = _sorted_sources(retriever)
+            if self._live[0] is retriever:
+                self._live = (retriever, sources)
+        return sources
 
     def warm_up(self) -> None:
         """Loads the model now so that the first real question is fast."""
         self.retriever.search("warm up")
+
+
+def _sorted_sources(retriever: Retriever) -> list[SourceInfo]:
+    return sorted(retriever.sources(), key=lambda s: s.title.casefold())
 
 
 def validate_question(question: str) -> str:

@@ -18,6 +18,7 @@ DEFAULT_API_URL = "https://api.telegram.org"
 ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
 ENV_API_URL = "TELEGRAM_API_URL"
 ENV_ALLOWED_USERS = "TELEGRAM_ALLOWED_USERS"
+ENV_ADMIN_USERS = "TELEGRAM_ADMIN_USERS"
 ENV_WEBHOOK_URL = "TELEGRAM_WEBHOOK_URL"
 ENV_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"
 # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as a webhook secret token.
@@ -49,7 +50,11 @@ class BotConfig:
         index_dir: where the index is kept (``None``: the retrieval default cache folder).
         k: passages per answer page.
         allowed_users: Telegram user ids allowed to use the bot (empty: everyone).
+        admin_users: Telegram user ids allowed to ``/reload`` the documents (always
+            allowed to use the bot too).
         rate_limit: questions per user per minute (0: unlimited).
+        inline_rate_limit: inline queries per user per minute (0: unlimited); looser
+            than ``rate_limit``, since Telegram sends one as the user types.
         webhook_url: public HTTPS URL Telegram posts updates to; ``None`` means polling.
         webhook_secret: the secret Telegram sends in ``X-Telegram-Bot-Api-Secret-Token``.
         listen: address the webhook server binds.
@@ -67,7 +72,9 @@ class BotConfig:
     index_dir: Path | None = None
     k: int = 3
     allowed_users: frozenset[int] = field(default_factory=frozenset)
+    admin_users: frozenset[int] = field(default_factory=frozenset)
     rate_limit: int = 20
+    inline_rate_limit: int = 60
     webhook_url: str | None = None
     webhook_secret: str | None = None
     listen: str = "0.0.0.0"
@@ -82,6 +89,10 @@ class BotConfig:
             raise ConfigurationError(f"-k must be between 1 and 10, not {self.k}")
         if self.rate_limit < 0:
             raise ConfigurationError(f"--rate-limit must be 0 or more, not {self.rate_limit}")
+        if self.inline_rate_limit < 0:
+            raise ConfigurationError(
+                f"--inline-rate-limit must be 0 or more, not {self.inline_rate_limit}"
+            )
         if not 0 < self.port < 65536:
             raise ConfigurationError(f"--port must be between 1 and 65535, not {self.port}")
         if self.workers < 1 or self.max_batch < 1:
@@ -161,7 +172,12 @@ class BotConfig:
             allowed_users=parse_user_ids(
                 ",".join(args.allow) if args.allow else env.get(ENV_ALLOWED_USERS, "")
             ),
+            admin_users=parse_user_ids(
+                ",".join(args.admin) if args.admin else env.get(ENV_ADMIN_USERS, ""),
+                what="admin users",
+            ),
             rate_limit=args.rate_limit,
+            inline_rate_limit=args.inline_rate_limit,
             webhook_url=_blank_to_none(args.webhook_url)
             or _blank_to_none(env.get(ENV_WEBHOOK_URL)),
             webhook_secret=_blank_to_none(args.webhook_secret)
@@ -175,7 +191,7 @@ class BotConfig:
         )
 
 
-def parse_user_ids(text: str) -> frozenset[int]:
+def parse_user_ids(text: str, what: str = "allowed users") -> frozenset[int]:
     """Parses ``"123, 456 789"`` (commas and/or spaces) into user ids.
 
     Raises:
@@ -187,7 +203,7 @@ def parse_user_ids(text: str) -> frozenset[int]:
             ids.add(int(item))
         except ValueError:
             raise ConfigurationError(
-                f"allowed users must be numeric user ids, not {item!r}"
+                f"{what} must be numeric user ids, not {item!r}"
             ) from None
     return frozenset(ids)
 
@@ -198,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bot",
         description="Answer questions about a document collection on Telegram or in the terminal.",
         epilog=f"Environment: {ENV_TOKEN}, {ENV_API_URL}, {ENV_ALLOWED_USERS}, "
-        f"{ENV_WEBHOOK_URL}, {ENV_WEBHOOK_SECRET}.",
+        f"{ENV_ADMIN_USERS}, {ENV_WEBHOOK_URL}, {ENV_WEBHOOK_SECRET}.",
     )
     front = parser.add_mutually_exclusive_group()
     front.add_argument(
@@ -235,11 +251,25 @@ def build_parser() -> argparse.ArgumentParser:
         f"default: ${ENV_ALLOWED_USERS}, or everyone)",
     )
     parser.add_argument(
+        "--admin",
+        action="append",
+        metavar="USER_IDS",
+        help=f"Telegram user ids who may /reload the documents (comma-separated, repeatable; "
+        f"default: ${ENV_ADMIN_USERS})",
+    )
+    parser.add_argument(
         "--rate-limit",
         type=_non_negative_int,
         default=20,
         metavar="N",
         help="questions per user per minute on Telegram (0: unlimited; default: 20)",
+    )
+    parser.add_argument(
+        "--inline-rate-limit",
+        type=_non_negative_int,
+        default=60,
+        metavar="N",
+        help="inline queries per user per minute (0: unlimited; default: 60)",
     )
     parser.add_argument(
         "--webhook-url",

@@ -12,6 +12,7 @@ from typing import Any
 
 from .passages import Passage
 
+_BATCH = 900
 _SCHEMA = """
 CREATE TABLE sources (
     source TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL,
@@ -66,18 +67,18 @@ class PassageStore:
 
     def get(self, rows: Sequence[int]) -> list[Passage]:
         """The passages at ``rows``, in that order."""
-        if not rows:
-            return []
-        marks = ",".join("?" * len(rows))
-        found = {
-            row: _passage(rest)
-            for row, *rest in self._db.execute(
-                f"SELECT row, id, text, title, source, position, metadata FROM passages "
-                f"WHERE row IN ({marks})",
-                [int(r) for r in rows],
+        found: dict[int, Passage] = {}
+        wanted = [int(r) for r in rows]
+        # SQLite caps the number of parameters of a statement.
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            query = (
+                "SELECT row, id, text, title, source, position, metadata FROM passages "
+                f"WHERE row IN ({marks})"
             )
-        }
-        return [found[int(r)] for r in rows]
+            found.update((row, _passage(rest)) for row, *rest in self._db.execute(query, chunk))
+        return [found[r] for r in wanted]
 
     def rows_of_file(self, file: str) -> list[int]:
         """Rows of every passage read from corpus file ``file``, in order."""

@@ -62,6 +62,11 @@
  *  - GET /_harness/userUpdates?token=T: every update the emulator generated for
  *    the bot (from its client API or injected), with delivery mode and status.
  *  - GET /_harness/webhook/:token: the registered webhook (or null).
+ *  - POST /_harness/faults {method, kind: 429|5xx|timeout|timeout_after, count,
+ *    retry_after, hold_ms, token?}: the next `count` calls of `method` fail that way
+ *    ("timeout": held unanswered before the emulator sees it; "timeout_after": the
+ *    emulator acts, the answer is withheld). GET lists pending and injected faults;
+ *    DELETE clears them.
  *
  * In-memory instrumentation (no file is patched): the server instance's
  * addUserUpdate is wrapped (update log, no crash on webhook failure) and the
@@ -278,6 +283,65 @@ app.all('/bot:token/:method', (req, res, next) => {
   next();
 });
 
+// Fault injection (POST /_harness/faults): the next `count` calls of `method` fail.
+//  - kind 429: HTTP 429 with parameters.retry_after (flood control);
+//  - kind 500 (or any 5xx): HTTP error, nothing done;
+//  - kind "timeout": the request is held unanswered (never reaches the emulator, so
+//    nothing is stored or consumed) until the client gives up or `hold_ms` passes;
+//  - kind "timeout_after": the emulator DOES handle the call (a sendMessage is stored,
+//    getUpdates consumes updates) but the answer is withheld: the client times out
+//    although the call took effect (what Telegram can do; there is no idempotency key).
+const faults = []; // pending {token, method, kind, count, retry_after, hold_ms}
+const faultLog = []; // injected: {token, method, kind, time}
+
+function takeFault(token, method) {
+  const fault = faults.find((f) => f.method === method && (!f.token || f.token === token)
+    && f.count > 0);
+  if (!fault) return null;
+  fault.count -= 1;
+  if (fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
+  pushCapped(faultLog, { token, method, kind: fault.kind, time: Date.now() });
+  return fault;
+}
+
+function holdUnanswered(req, res, holdMs) {
+  const timer = setTimeout(() => req.socket.destroy(), holdMs);
+  res.on('close', () => clearTimeout(timer));
+}
+
+app.all('/bot:token/:method', (req, res, next) => {
+  const fault = takeFault(req.params.token, req.params.method);
+  if (!fault) {
+    next();
+    return;
+  }
+  const kind = String(fault.kind);
+  const holdMs = Number(fault.hold_ms) || 60000;
+  if (kind === '429') {
+    const retryAfter = Number(fault.retry_after) || 1;
+    res.status(429).json({
+      ok: false,
+      error_code: 429,
+      description: `Too Many Requests: retry after ${retryAfter}`,
+      parameters: { retry_after: retryAfter },
+    });
+  } else if (/^5\d\d$/.test(kind)) {
+    res.status(Number(kind)).json({
+      ok: false, error_code: Number(kind), description: 'Internal Server Error (injected)',
+    });
+  } else if (kind === 'timeout') {
+    holdUnanswered(req, res, holdMs);
+  } else if (kind === 'timeout_after') {
+    // Let the emulator act, then swallow its answer.
+    res.json = () => res;
+    res.send = () => res;
+    holdUnanswered(req, res, holdMs);
+    next();
+  } else {
+    next();
+  }
+});
+
 // getUpdates: hold the request (long polling) while nothing is queued.
 app.all('/bot:token/getUpdates', (req, res, next) => {
   const { token } = req.params;
@@ -435,6 +499,42 @@ app.post('/sendMessage', (req, res) => {
     server.emit('AddedUserMessage');
     res.json({ ok: true, result: formatted });
   });
+});
+
+app.post('/_harness/faults', (req, res) => {
+  const { method, kind } = req.body;
+  const count = Number(req.body.count ?? 1);
+  if (!method || !['429', 'timeout', 'timeout_after'].includes(String(kind))
+      && !/^5\d\d$/.test(String(kind))) {
+    badRequest(res, 'expected {method, kind: 429|5xx|timeout|timeout_after, count}');
+    return;
+  }
+  const fault = {
+    token: req.body.token || null,
+    method,
+    kind: String(kind),
+    count,
+    retry_after: req.body.retry_after,
+    hold_ms: req.body.hold_ms,
+  };
+  faults.push(fault);
+  res.json({ ok: true, result: fault });
+});
+
+app.get('/_harness/faults', (req, res) => {
+  const token = req.query.token;
+  res.json({
+    ok: true,
+    result: {
+      pending: faults.filter((f) => !token || !f.token || f.token === token),
+      injected: faultLog.filter((f) => !token || f.token === token),
+    },
+  });
+});
+
+app.delete('/_harness/faults', (req, res) => {
+  faults.splice(0, faults.length);
+  res.json({ ok: true, result: true });
 });
 
 app.get('/_harness/inlineAnswers', (req, res) => {

@@ -705,6 +705,46 @@ class EmulatorClient:
         """Whether the bot currently has a webhook (updates are POSTed, not queued)."""
         return self.webhook(token) is not None
 
+    def inject_fault(
+        self,
+        method: str,
+        kind: str | int,
+        count: int = 1,
+        *,
+        token: str | None = None,
+        retry_after: int | None = None,
+        hold_ms: int | None = None,
+    ) -> None:
+        """Make the next ``count`` Bot API calls of ``method`` fail (test-only route).
+
+        Args:
+            method: Bot API method, e.g. ``"sendMessage"`` or ``"getUpdates"``.
+            kind: ``429`` (flood control with ``retry_after``), a 5xx status, ``"timeout"``
+                (held unanswered before the emulator sees the call: nothing happens) or
+                ``"timeout_after"`` (the emulator acts, the answer is withheld).
+            count: How many calls fail.
+            token: Only this bot's calls (default: any bot's).
+            retry_after: Seconds announced by a 429.
+            hold_ms: How long a timeout holds the request at most (default 60 s).
+        """
+        payload: dict[str, Any] = {"method": method, "kind": str(kind), "count": count}
+        if token is not None:
+            payload["token"] = token
+        if retry_after is not None:
+            payload["retry_after"] = retry_after
+        if hold_ms is not None:
+            payload["hold_ms"] = hold_ms
+        self._post("/_harness/faults", payload)
+
+    def faults(self, token: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """``{"pending": [...], "injected": [...]}``: faults still armed and those dealt."""
+        params = {"token": token} if token else {}
+        return dict(self._get("/_harness/faults", **params))
+
+    def clear_faults(self) -> None:
+        """Disarm every pending fault."""
+        self._result(self._http.delete("/_harness/faults"))
+
     def delete_webhook(self, token: str) -> None:
         """Unregister the webhook with the emulator's own ``deleteWebhook``."""
         self._post(f"/bot{token}/deleteWebhook", {})
@@ -852,6 +892,24 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout)
+
+    def restart(self, downtime: float = 0.0, attempts: int = 50) -> None:
+        """Stop the emulator process, wait ``downtime`` seconds, start it again on the
+        same port (its state is in memory: queued updates and stored messages are lost).
+
+        Raises:
+            EmulatorError: If it did not come back on its port.
+        """
+        if self.port is None or self._proc is None:
+            raise EmulatorError("emulator not started")
+        self._terminate(self._proc)
+        self._proc = None
+        time.sleep(downtime)
+        for _ in range(attempts):  # the port may linger in TIME_WAIT for a moment
+            if self._launch(self.port):
+                return
+            time.sleep(0.2)
+        raise EmulatorError(f"emulator did not restart on port {self.port}: {self.stderr[-2000:]}")
 
     def stop(self) -> None:
         """Stop the emulator (SIGTERM, then SIGKILL after 5 s)."""
