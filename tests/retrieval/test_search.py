@@ -81,3 +81,13 @@ def test_any_text_question_gives_a_well_formed_result(seeds_retriever, question)
     assert result.answered == bool(result.hits)
     for hit in result.hits:
         assert 0 <= hit.sentence[0] < hit.sentence[1] <= len(hit.text)
+
+
+def test_duplicate_articles_do_not_fill_the_results_twice(tmp_path, encoder):
+    article = "Storm warning\n\nA severe storm will hit the northern coast on Friday night.\n"
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(article)
+    (tmp_path / "c.txt").write_text("Harvest\n\nFarmers expect a record wheat harvest.\n")
+    retriever = Retriever.from_corpus(tmp_path, tmp_path / ".idx", encoder=encoder)
+    texts = [h.text for h in retriever.search("When will the storm hit?", k=3).hits]
+    assert texts.count("A severe storm will hit the northern coast on Friday night.") == 1
