@@ -41,7 +41,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     """Runs the command line.
 
     Returns:
-        The exit code: 0, 2 for bad settings or an unusable corpus, 130 if interrupted.
+        The exit code: 0, 2 for bad settings or an unusable corpus, 1 if the Bot API
+        server cannot be used (unreachable, token rejected...), 130 if interrupted.
+        Errors are one line on stderr, never a traceback, and never show the token.
     """
     try:
         config = BotConfig.from_args(argv, environ)
@@ -56,14 +58,22 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         # Made now, so that the log redaction knows it too.
         config = config.with_webhook_secret()
     # The console's own output is the conversation; keep library chatter to warnings.
-    configure_logging(config.log_level if mode is Mode.TELEGRAM else "WARNING", config.secrets)
+    redactor = configure_logging(
+        config.log_level if mode is Mode.TELEGRAM else "WARNING", config.secrets
+    )
     try:
         return _run(config, mode)
     except RetrievalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redactor.redact(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # e.g. the Bot API server is unreachable or rejects the token
+        # The details go to the (redacting) log at DEBUG; the user gets one line.
+        logger.debug("the bot stopped on an error", exc_info=True)
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        print(f"error: the bot stopped: {redactor.redact(what)}", file=sys.stderr)
+        return 1
 
 
 def _run(config: BotConfig, mode: Mode) -> int:

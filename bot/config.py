@@ -202,9 +202,7 @@ def parse_user_ids(text: str, what: str = "allowed users") -> frozenset[int]:
         try:
             ids.add(int(item))
         except ValueError:
-            raise ConfigurationError(
-                f"{what} must be numeric user ids, not {item!r}"
-            ) from None
+            raise ConfigurationError(f"{what} must be numeric user ids, not {item!r}") from None
     return frozenset(ids)
 
 

@@ -36,6 +36,18 @@ EMPTY_QUESTION = "Please ask a question, e.g. /ask Who invested in the company?"
 NOT_ALLOWED = "Sorry, this bot only answers its registered users."
 ERROR = "Sorry, something went wrong while answering. Please try again in a moment."
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I understand."
+ADMINS_ONLY = "Sorry, only the bot's admins can reload the documents."
+RELOADING = "Reloading the documents… I keep answering meanwhile."
+RELOAD_BUSY = "A reload is already running."
+RELOAD_FAILED = "The reload failed, so I keep answering from the previous documents:"
+
+
+def reloaded(passages: int, documents: int, embedded: int) -> str:
+    """The reply when ``/reload`` has swapped the new index in."""
+    return (
+        f"Reloaded: {passages} passages from {documents} documents "
+        f"({embedded} passages embedded anew)."
+    )
 
 
 def rate_limited(seconds: float) -> str:

@@ -86,7 +86,8 @@ def _config(args: argparse.Namespace) -> RetrievalConfig:
 
 def _retriever(args: argparse.Namespace) -> Retriever:
     corpus = getattr(args, "paths", None) or getattr(args, "corpus", None)
-    if args.index_dir is not None and not corpus and args.config is None and not args.model:
+    explicit_index_only = not corpus and args.config is None and not args.model
+    if args.command != "index" and args.index_dir is not None and explicit_index_only:
         # An explicit index alone: use it as it was built.
         return Retriever.load(args.index_dir)
     return Retriever.from_corpus(corpus or [default_corpus()], args.index_dir, _config(args))

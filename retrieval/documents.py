@@ -119,6 +119,12 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
         yield root, root.name
         return
     for folder, dirs, files in os.walk(root, followlinks=False):
+        for name in [d for d in dirs if (Path(folder) / d).is_symlink()]:
+            # Not followed: a link to a folder may loop back into the corpus.
+            logger.warning(
+                "skipping %s: symbolic link to a folder (not followed)", Path(folder) / name
+            )
+            dirs.remove(name)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = Path(folder) / name

@@ -259,10 +259,14 @@ class IndexBuilder:
     def _write(self, parts: list[_Part], corpus: list[str]) -> None:
         passages = [x for p in parts for x in p.passages]
         vectors = np.concatenate([p.vectors for p in parts if p.passages and p.vectors is not None])
-        self.index_dir.mkdir(parents=True, exist_ok=True)
         generation = self.index_dir / f"gen-{uuid.uuid4().hex[:12]}"
         tmp = self.index_dir / f".tmp-{generation.name}"
-        tmp.mkdir()
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir()
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise IndexStateError(f"cannot write the index at {self.index_dir}: {reason}") from exc
         try:
             dense = DenseIndex.build(vectors, self.config)
             lexical = build_lexical(passages, self.config)

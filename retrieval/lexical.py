@@ -15,6 +15,9 @@ import numpy as np
 import Stemmer
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# bm25s logs every build and load at DEBUG/INFO, which would reach users' terminals
+# through any application that logs at those levels.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class Analyzer:
@@ -82,8 +85,6 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        # bm25s logs at INFO while loading; keep the CLI's output clean.
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
         bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
         return cls(bm25, np.load(folder / "doc_freq.npy", mmap_mode="r"))
 

@@ -32,6 +32,9 @@
  *    request interceptor adds it. A failed webhook delivery rejects a promise
  *    nobody awaits, which would crash node -> failures are logged instead.
  *
+ *  - getUpdates: the emulator marks each update read as soon as it returns it, so an
+ *    update whose getUpdates answer never reached the bot is lost -> Telegram's
+ *    semantics: an update is confirmed only by a later call's `offset`; `limit` holds.
  *  - getUpdates: the emulator answers at once even with `timeout` (so a polling
  *    bot spins in a tight loop, burning a CPU core) -> long polling as on
  *    Telegram: with `timeout` > 0 and nothing queued, the request is held until
@@ -60,9 +63,10 @@
  *    Capped per token and method, so a bot polling getUpdates in a tight loop
  *    never pushes its other calls out of the log.
  *  - GET /_harness/userUpdates?token=T: every update the emulator generated for
- *    the bot (from its client API or injected), with delivery mode and status.
+ *    the bot (from its client API or injected), with delivery mode and status, and
+ *    `confirmed` (getUpdates: a later call's offset passed it).
  *  - GET /_harness/webhook/:token: the registered webhook (or null).
- *  - POST /_harness/faults {method, kind: 429|5xx|timeout|timeout_after, count,
+ *  - POST /_harness/faults {method, kind: 429|4xx|5xx|timeout|timeout_after, count,
  *    retry_after, hold_ms, token?}: the next `count` calls of `method` fail that way
  *    ("timeout": held unanswered before the emulator sees it; "timeout_after": the
  *    emulator acts, the answer is withheld). GET lists pending and injected faults;
@@ -103,6 +107,11 @@ const LONG_POLL_CAP_MS = 30000;
 const server = new TelegramServer({
   port: PORT, host: HOST, storage: 'RAM', storeTimeout: STORE_TIMEOUT,
 });
+// Telegram's update ids never go back; a restarted emulator continues above the old
+// ones (else a bot's getUpdates offset would confirm, i.e. drop, the new updates).
+if (process.env.TG_EMULATOR_FIRST_UPDATE_ID) {
+  server.updateId = Number(process.env.TG_EMULATOR_FIRST_UPDATE_ID);
+}
 
 // ---------------------------------------------------------------- helpers
 
@@ -220,6 +229,8 @@ server.addUserUpdate = async (update) => {
     delivery: server.webhooks[update.botToken] ? 'webhook' : 'queue',
     status: 'pending',
   };
+  // The stored record (not serialized): its isRead says whether it was confirmed.
+  Object.defineProperty(entry, 'record', { value: update, enumerable: false });
   pushCapped(userUpdates, entry);
   try {
     // Without a webhook the emulator queues the update synchronously, before its
@@ -285,7 +296,7 @@ app.all('/bot:token/:method', (req, res, next) => {
 
 // Fault injection (POST /_harness/faults): the next `count` calls of `method` fail.
 //  - kind 429: HTTP 429 with parameters.retry_after (flood control);
-//  - kind 500 (or any 5xx): HTTP error, nothing done;
+//  - kind 500 (any 5xx, or another 4xx such as 401): that HTTP error, nothing done;
 //  - kind "timeout": the request is held unanswered (never reaches the emulator, so
 //    nothing is stored or consumed) until the client gives up or `hold_ms` passes;
 //  - kind "timeout_after": the emulator DOES handle the call (a sendMessage is stored,
@@ -325,10 +336,10 @@ app.all('/bot:token/:method', (req, res, next) => {
       description: `Too Many Requests: retry after ${retryAfter}`,
       parameters: { retry_after: retryAfter },
     });
-  } else if (/^5\d\d$/.test(kind)) {
-    res.status(Number(kind)).json({
-      ok: false, error_code: Number(kind), description: 'Internal Server Error (injected)',
-    });
+  } else if (/^[45]\d\d$/.test(kind)) {
+    const description = kind.startsWith('5') ? 'Internal Server Error (injected)'
+      : `Error ${kind} (injected)`;
+    res.status(Number(kind)).json({ ok: false, error_code: Number(kind), description });
   } else if (kind === 'timeout') {
     holdUnanswered(req, res, holdMs);
   } else if (kind === 'timeout_after') {
@@ -340,6 +351,23 @@ app.all('/bot:token/:method', (req, res, next) => {
   } else {
     next();
   }
+});
+
+// getUpdates, step 1: confirm by `offset`, as Telegram does. The emulator marks every
+// update it returns as read at once, so an update fetched by a call whose answer never
+// arrived (the bot timed out, or stopped and sent its final confirming call with
+// `limit=1`) was lost. On Telegram an update is gone only once a later call's `offset`
+// passes it. Here: updates below `offset` are confirmed (read); the rest stay queued
+// and are answered (at most `limit`) until confirmed.
+app.all('/bot:token/getUpdates', (req, res, next) => {
+  const params = decodeParams({ ...req.query, ...req.body });
+  const offset = Number(params.offset);
+  if (Number.isFinite(offset) && offset > 0) {
+    for (const u of server.storage.userMessages) {
+      if (u.botToken === req.params.token && !u.isRead && u.updateId < offset) u.isRead = true;
+    }
+  }
+  next();
 });
 
 // getUpdates: hold the request (long polling) while nothing is queued.
@@ -372,6 +400,19 @@ app.all('/bot:token/getUpdates', (req, res, next) => {
       if (waiters) waiters.delete(finish);
     }
   });
+});
+
+// getUpdates, step 2 (after the long poll): the unconfirmed updates, oldest first, at
+// most `limit`; they stay queued until a later call's `offset` confirms them.
+app.all('/bot:token/getUpdates', (req, res) => {
+  const params = decodeParams({ ...req.query, ...req.body });
+  const limit = Math.min(Math.max(Number(params.limit) || 100, 1), 100);
+  const result = server.storage.userMessages
+    .filter((u) => u.botToken === req.params.token && !u.isRead)
+    .sort((a, b) => a.updateId - b.updateId)
+    .slice(0, limit)
+    .map((u) => TelegramServer.formatUpdate(u));
+  res.json({ ok: true, result });
 });
 
 // getMe: complete User object (the emulator's lacks is_bot & co).
@@ -504,9 +545,9 @@ app.post('/sendMessage', (req, res) => {
 app.post('/_harness/faults', (req, res) => {
   const { method, kind } = req.body;
   const count = Number(req.body.count ?? 1);
-  if (!method || !['429', 'timeout', 'timeout_after'].includes(String(kind))
-      && !/^5\d\d$/.test(String(kind))) {
-    badRequest(res, 'expected {method, kind: 429|5xx|timeout|timeout_after, count}');
+  if (!method || !['timeout', 'timeout_after'].includes(String(kind))
+      && !/^[45]\d\d$/.test(String(kind))) {
+    badRequest(res, 'expected {method, kind: 429|4xx|5xx|timeout|timeout_after, count}');
     return;
   }
   const fault = {
@@ -555,7 +596,9 @@ app.get('/_harness/calls', (req, res) => {
 });
 
 app.get('/_harness/userUpdates', (req, res) => {
-  res.json({ ok: true, result: userUpdates.filter((u) => u.token === req.query.token) });
+  const result = userUpdates.filter((u) => u.token === req.query.token)
+    .map((u) => ({ ...u, confirmed: Boolean(u.record && u.record.isRead) }));
+  res.json({ ok: true, result });
 });
 
 app.get('/_harness/webhook/:token', (req, res) => {

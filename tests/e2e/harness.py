@@ -784,6 +784,7 @@ class Emulator:
         self._proc: subprocess.Popen[str] | None = None
         self._stderr: list[str] = []
         self._client: EmulatorClient | None = None
+        self._extra_env: dict[str, str] = {}
 
     @property
     def api_url(self) -> str:
@@ -848,6 +849,7 @@ class Emulator:
         )
         if self.debug:
             env["DEBUG"] = "TelegramServer:*"
+        env.update(self._extra_env)
         self._stderr = []
         proc = subprocess.Popen(
             [self.node, str(EMULATOR_JS)],
@@ -905,6 +907,8 @@ class Emulator:
         self._terminate(self._proc)
         self._proc = None
         time.sleep(downtime)
+        # Update ids continue above the old ones, as on Telegram (see emulator.js).
+        self._extra_env["TG_EMULATOR_FIRST_UPDATE_ID"] = str(int(time.time() * 1000) % 10**12)
         for _ in range(attempts):  # the port may linger in TIME_WAIT for a moment
             if self._launch(self.port):
                 return
