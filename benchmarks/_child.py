@@ -1,0 +1,97 @@
+"""What the cold-start and memory benchmarks run in fresh processes.
+
+Usage: ``python -m benchmarks._child MODE PATH QUESTION`` with MODE one of
+
+* ``project``: ``Retriever.load(PATH).search(QUESTION)`` (PATH: a persisted index);
+* ``floor``: import sentence-transformers, load the model (PATH: its folder), encode
+  the question;
+* ``floor-memory``: the same plus ``faiss.read_index(PATH)`` of a flat index of the
+  vectors and one ``search`` (PATH: ``MODEL_DIR::FLAT_INDEX``).
+
+Prints one JSON line: ``time.time()`` when the answer was ready, the seconds of each
+phase measured inside the process, and the peak RSS in bytes (``VmHWM``, and
+``ru_maxrss``: see :func:`peak_rss`). It imports nothing of the benchmark suite, so the
+floor pays for nothing it would not.
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.time()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+
+
+def main(mode: str, path: str, question: str) -> dict[str, float]:
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = round(now - mark, 4)
+        mark = now
+
+    if mode == "project":
+        from retrieval import Retriever
+
+        lap("import")
+        retriever = Retriever.load(path)
+        lap("open_index")
+        result = retriever.search(question)
+        lap("first_search")
+        assert result.question
+    elif mode in ("floor", "floor-memory"):
+        from sentence_transformers import SentenceTransformer
+
+        model_dir, _, flat = path.partition("::")
+        lap("import")
+        model = SentenceTransformer(model_dir, device="cpu")
+        lap("load_model")
+        index = None
+        if mode == "floor-memory":
+            import faiss
+
+            index = faiss.read_index(flat)
+            lap("read_vectors")
+        vector = model.encode([question], normalize_embeddings=True, convert_to_numpy=True)
+        lap("encode")
+        if index is not None:
+            index.search(vector, 3)
+            lap("search")
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    answered = time.time()
+    return {
+        "answered_at": answered,
+        "python_started_at": STARTED,
+        "phases": phases,
+        "peak_rss_bytes": peak_rss(),
+        "ru_maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
+
+
+def peak_rss() -> int:
+    """This process's peak RSS: ``VmHWM`` from ``/proc/self/status``.
+
+    ``ru_maxrss`` is reported too, but Linux keeps it across ``exec``: a child spawned
+    by a big parent starts with the parent's high-water mark (a 1.2 GB benchmark runner
+    made every child "use" 1.2 GB). ``VmHWM`` belongs to the new address space only.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    print(json.dumps(main(*sys.argv[1:4])), flush=True)

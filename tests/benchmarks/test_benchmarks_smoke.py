@@ -1,0 +1,132 @@
+"""Smoke test of the benchmark suite: every benchmark runs at ``--size tiny`` through the
+one documented command and writes its JSON with the expected keys and sane numbers.
+
+It checks that the suite works, not the targets: PASS/FAIL at tiny sizes means nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCHMARKS = (
+    "query_latency",
+    "indexing",
+    "cold_start",
+    "memory",
+    "concurrency",
+    "peer_txtai",
+    "scale",
+)
+HAS_TXTAI = importlib.util.find_spec("txtai") is not None
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Runs the whole suite once at tiny size; returns its results folder."""
+    out = tmp_path_factory.mktemp("bench-results")
+    cache = tmp_path_factory.mktemp("bench-cache")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--size", "tiny", "--out", str(out),
+         "--cache", str(cache)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=540,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "summary: issue 5 targets" in done.stdout
+    return out
+
+
+def _load(results: Path, name: str) -> dict[str, Any]:
+    path = results / f"{name}.json"
+    if name == "peer_txtai" and not HAS_TXTAI:
+        pytest.skip("txtai is not installed")
+    assert path.exists(), f"{path} was not written"
+    data = json.loads(path.read_text())
+    assert data["benchmark"] == name
+    assert data["profile"] == "tiny"
+    machine = data["machine"]
+    assert machine["cpu_count"] >= 1
+    assert machine["versions"]["torch"] and machine["versions"]["faiss-cpu"]
+    assert machine["date"]
+    assert data["targets"], "every benchmark checks at least one target"
+    for target in data["targets"]:
+        assert {"name", "value", "limit", "op", "pass"} <= set(target)
+        assert isinstance(target["pass"], bool)
+    return data["results"]
+
+
+def _positive(*values: float) -> None:
+    for value in values:
+        assert isinstance(value, (int, float)) and value > 0, values
+
+
+def test_query_latency(results: Path) -> None:
+    data = _load(results, "query_latency")
+    for row in data["sizes"].values():
+        assert row["corpus"]["passages"] > 0
+        _positive(row["project"]["p50_ms"], row["project"]["p95_ms"], row["floor"]["p50_ms"])
+        _positive(row["p50_ratio"], row["p95_ratio"])
+
+
+def test_indexing(results: Path) -> None:
+    data = _load(results, "indexing")
+    build, again = data["full_build"], data["reindex"]
+    _positive(build["project_passages_per_s"], build["floor_passages_per_s"])
+    _positive(build["throughput_ratio"], again["unchanged_s"])
+    assert again["unchanged_embedded"] == 0
+    for change in again["one_file_changed"]:
+        _positive(change["seconds"], change["embedded"])
+        assert change["only_that_file"]
+
+
+def test_cold_start(results: Path) -> None:
+    data = _load(results, "cold_start")
+    _positive(data["project"]["to_answer_s"], data["floor"]["to_answer_s"], data["ratio"])
+    assert "first_search" in data["project"]["phases_s"]
+
+
+def test_memory(results: Path) -> None:
+    data = _load(results, "memory")
+    for row in data["sizes"].values():
+        _positive(row["project_peak_mb"], row["floor_peak_mb"], row["vectors_mb"])
+        assert row["limit_mb"] > row["floor_peak_mb"]
+
+
+def test_concurrency(results: Path) -> None:
+    data = _load(results, "concurrency")
+    for row in data["levels"].values():
+        _positive(row["project_answers_per_s"], row["floor_answers_per_s"], row["ratio"])
+    assert (results / "concurrency.png").stat().st_size > 0
+
+
+def test_peer_txtai(results: Path) -> None:
+    data = _load(results, "peer_txtai")
+    _positive(data["index_time"]["txtai_s"], data["index_time"]["project_s"])
+    for row in data["sizes"].values():
+        _positive(row["project"]["p50_ms"], row["txtai"]["p50_ms"], row["p50_ratio"])
+        quality = row["quality"]
+        assert 0 <= quality["txtai"]["hit@1"] <= 1
+        assert quality["txtai"]["no_answer_accuracy"] is None  # txtai has no such notion
+        assert 0 <= quality["project"]["no_answer_accuracy"] <= 1
+
+
+def test_scale(results: Path) -> None:
+    data = _load(results, "scale")
+    last = data["curve"][-1]
+    assert 0 < last["recall_at_10"] <= 1
+    _positive(last["hnsw"]["p50_ms"], last["exact"]["p50_ms"], data["ivf"]["build_s"])
+    assert (results / "scale.png").stat().st_size > 0
