@@ -27,5 +27,8 @@ lint: setup
 	$(PY) -m ruff check retrieval bot tests benchmarks
 	$(PY) -m ruff format --check retrieval bot tests benchmarks
 
+bench: setup
+	$(PY) -m benchmarks.run
+
 calibrate: setup
 	$(PY) benchmarks/calibrate_threshold.py
