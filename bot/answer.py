@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from retrieval import QuestionError, Retriever, SearchResult, SourceInfo
+from retrieval import Retriever, SearchResult, SourceInfo
+from retrieval.search import normalize_question
 
 NO_ANSWER = "Nothing in the documents answers that."
 NO_ANSWER_HINT = (
@@ -199,16 +200,10 @@ def _sorted_sources(retriever: Retriever) -> list[SourceInfo]:
     return sorted(retriever.sources(), key=lambda s: s.title.casefold())
 
 
-def validate_question(question: str) -> str:
-    """The question with its whitespace collapsed.
-
-    Raises:
-        QuestionError: nothing is left.
-    """
-    text = " ".join(str(question).split())
-    if not text:
-        raise QuestionError("the question is empty")
-    return text
+#: Collapses a question's white space; raises QuestionError when nothing is left. The
+#: query service checks questions with it before batching them, so one empty question
+#: cannot fail a whole batch.
+validate_question = normalize_question
 
 
 def _text(metadata: Mapping[str, Any], key: str) -> str | None:

@@ -118,6 +118,7 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
     if root.is_file():
         yield root, root.name
         return
+    suffixes = _all_suffixes()
     for folder, dirs, files in os.walk(root, followlinks=False):
         for name in [d for d in dirs if (Path(folder) / d).is_symlink()]:
             # Not followed: a link to a folder may loop back into the corpus.
@@ -128,7 +129,7 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = Path(folder) / name
-            if name.lower().endswith(_all_suffixes()) and not name.startswith("."):
+            if name.lower().endswith(suffixes) and not name.startswith("."):
                 yield path, path.relative_to(root).as_posix()
 
 

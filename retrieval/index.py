@@ -211,9 +211,6 @@ class IndexBuilder:
         except IndexStateError as exc:
             logger.warning("%s; rebuilding it from the corpus", exc)
             return None
-        if index.manifest.model != self.config.model:
-            logger.warning("index at %s used another model; rebuilding it", self.index_dir)
-            return None
         return index
 
     def _part(self, file: SourceFile, previous: Index | None) -> _Part:

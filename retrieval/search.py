@@ -14,6 +14,18 @@ from .passages import Passage
 from .sentences import sentence_spans
 
 
+def normalize_question(question: str) -> str:
+    """The question with its white space collapsed.
+
+    Raises:
+        QuestionError: nothing is left.
+    """
+    text = " ".join(str(question).split())
+    if not text:
+        raise QuestionError("the question is empty")
+    return text
+
+
 class Searcher:
     """Searches one index generation. Thread-safe: it holds no per-query state.
 
@@ -52,9 +64,7 @@ class Searcher:
         ]
 
     def _prepare(self, question: str) -> tuple[str, bool]:
-        text = " ".join(str(question).split())
-        if not text:
-            raise QuestionError("the question is empty")
+        text = normalize_question(question)
         limit = self.config.max_question_chars
         return (text[:limit], True) if len(text) > limit else (text, False)
 

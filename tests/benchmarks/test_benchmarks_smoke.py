@@ -17,15 +17,6 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = (
-    "query_latency",
-    "indexing",
-    "cold_start",
-    "memory",
-    "concurrency",
-    "peer_txtai",
-    "scale",
-)
 HAS_TXTAI = importlib.util.find_spec("txtai") is not None
 
 
