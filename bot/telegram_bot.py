@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import signal
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -76,6 +77,45 @@ SEND_ATTEMPTS = 3
 INLINE_CACHE_SECONDS = 60
 # Messages from users (or edits of them); channel posts are not questions.
 _USER_MESSAGES = filters.UpdateType.MESSAGES
+#: The signals that stop the bot in order (PTB's own default set).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
+
+
+class StopSignals:
+    """Stops the bot in order on the FIRST stop signal, and ignores the ones after it.
+
+    PTB's own handler (``run_polling``'s default ``stop_signals``) raises ``SystemExit``
+    on every signal. Its orderly stop (stop polling, confirm the updates taken, wait for
+    the replies in flight, shut down) runs in a ``finally`` block on the same event
+    loop, so a second SIGTERM or SIGINT (an impatient Ctrl-C, a supervisor signalling
+    twice, a test harness) raised ``SystemExit`` again inside that block: the replies
+    in flight were dropped, their updates already confirmed to Telegram, and the
+    process still exited 0. Here the first signal raises ``SystemExit`` as PTB's would
+    (so its stop runs exactly as before); later ones are logged and ignored (SIGKILL
+    still stops the bot at once).
+    """
+
+    def __init__(self, signals: Sequence[int] = STOP_SIGNALS) -> None:
+        self.signals = tuple(signals)
+        #: The signal that started the stop, once one came.
+        self.received: int | None = None
+
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Handles the signals on ``loop`` (the loop the application will run on)."""
+        for sig in self.signals:
+            loop.add_signal_handler(sig, self.on_signal, sig)
+
+    def on_signal(self, sig: int) -> None:
+        name = signal.Signals(sig).name
+        if self.received is not None:
+            logger.warning(
+                "%s received while stopping: ignored; finishing the replies in flight first",
+                name,
+            )
+            return
+        self.received = sig
+        logger.info("%s received: finishing the replies in flight, then stopping", name)
+        raise SystemExit  # caught by run_polling/run_webhook, which then stop in order
 
 
 class MessageRateLimiter(AIORateLimiter):
@@ -178,8 +218,17 @@ class TelegramBot:
         return app
 
     def run(self) -> None:
-        """Runs the bot until interrupted: long polling, or a webhook when configured."""
+        """Runs the bot until interrupted: long polling, or a webhook when configured.
+
+        SIGTERM or SIGINT stops it in order (see :class:`StopSignals`): the questions it
+        has taken are answered, then it returns (exit code 0).
+        """
         app = self.build_application()
+        # run_polling/run_webhook run on the current event loop: make it now, so the
+        # stop signals are handled from the start (also while connecting).
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        StopSignals().install(loop)
         if self.config.webhook_url:
             config = self.config.with_webhook_secret()
             app.run_webhook(
@@ -189,9 +238,10 @@ class TelegramBot:
                 webhook_url=config.webhook_url,
                 secret_token=config.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
+                stop_signals=None,  # StopSignals handles them
             )
         else:
-            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
 
     async def _post_init(self, app: Application) -> None:
         await self.service.start()
