@@ -2,8 +2,8 @@
 ``queries.jsonl``, qrels TSV) with the project's own pipeline.
 
 Documents are split into passages like any corpus; a document's score is its best
-passage's (MaxP). Three rankings are scored: dense only, BM25 only, and the fused one
-that ``search()`` uses.
+passage's (MaxP). Four rankings are scored: dense only, BM25 only, their fusion, and
+the fusion re-ranked by best sentences, which is what ``search()`` returns.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .fusion import fuse
 from .metrics import mrr_at, ndcg_at, recall_at
 from .retriever import Retriever
 
-RANKERS = ("dense", "bm25", "fused")
+RANKERS = ("dense", "bm25", "fused", "reranked")
 
 
 class BeirError(RetrievalError):
@@ -73,11 +73,13 @@ def read_beir(folder: Path, split: str) -> BeirSet:
 
 @dataclass(frozen=True)
 class Candidates:
-    """A query's candidate passages: their document ids and both scores."""
+    """A query's candidate passages: their document ids, both scores, and the final
+    scores of ``search()`` (fusion re-ranked with the retriever's own settings)."""
 
     docs: list[str]
     dense: np.ndarray
     lexical: np.ndarray
+    reranked: np.ndarray
 
 
 def candidates(
@@ -88,7 +90,10 @@ def candidates(
     out = {}
     for (qid, text), vector in zip(queries.items(), vectors, strict=True):
         rows, dense, lexical, _ = searcher._candidates(text, vector, depth * 2)
-        out[qid] = Candidates(_doc_ids(retriever, rows), dense, lexical)
+        fused = fuse(dense, lexical, retriever.config)
+        order = np.argsort(-fused, kind="stable")
+        _, reranked = searcher._rerank(text, vector, rows, order, lexical, fused)
+        out[qid] = Candidates(_doc_ids(retriever, rows), dense, lexical, reranked)
     return out
 
 
@@ -98,7 +103,12 @@ def rankings(
     """For each ranker and query, the ids of the top ``depth`` documents."""
     out: dict[str, dict[str, list[str]]] = {name: {} for name in RANKERS}
     for qid, c in cands.items():
-        scores = {"dense": c.dense, "bm25": c.lexical, "fused": fuse(c.dense, c.lexical, config)}
+        scores = {
+            "dense": c.dense,
+            "bm25": c.lexical,
+            "fused": fuse(c.dense, c.lexical, config),
+            "reranked": c.reranked,
+        }
         for name, values in scores.items():
             out[name][qid] = _max_passage(c.docs, values, depth)
     return out

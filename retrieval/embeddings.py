@@ -97,6 +97,59 @@ class Encoder:
                 bar.update(len(rows))
         return out
 
+    def encode_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Encodes ``texts`` and, from the same forward pass, character spans of them.
+
+        A span's vector is the mean of the contextual embeddings of the tokens inside it,
+        normalised: the sentences of a passage get vectors that know their passage (and
+        its title) at no extra model cost. A span whose tokens were all cut off by the
+        model's length limit gets its text's vector.
+
+        Args:
+            texts: the texts.
+            spans: for each text, the ``(start, end)`` character spans to pool.
+            progress: as in :meth:`encode`.
+
+        Returns:
+            The texts' vectors (float32) and the spans' vectors (float16, in text order,
+            then span order).
+        """
+        if progress is None:
+            progress = sys.stderr.isatty() and len(texts) > self.batch_size
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.empty(0)] * len(texts)
+        step = self.batch_size * 16
+        with tqdm(total=len(texts), unit="passage", desc="Embedding", disable=not progress) as bar:
+            for start in range(0, len(texts), step):
+                rows = order[start : start + step]
+                chunk = self._encode_pooled([texts[i] for i in rows], [spans[i] for i in rows])
+                for row, (vector, span_vectors) in zip(rows, chunk, strict=True):
+                    vectors[row], pooled[row] = vector, span_vectors
+                bar.update(len(rows))
+        width = self.dimension
+        flat = np.concatenate(pooled) if pooled else np.zeros((0, width), dtype=np.float16)
+        return vectors, flat.reshape(-1, width)
+
+    def _encode_pooled(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        outputs = self.model.encode(
+            texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False
+        )
+        offsets = self.model.tokenizer(
+            texts,
+            return_offsets_mapping=True,
+            truncation=True,
+            max_length=self.model.max_seq_length,
+        )["offset_mapping"]
+        return [
+            _pool(output, np.asarray(offset, dtype=np.int64).reshape(-1, 2), text_spans)
+            for output, offset, text_spans in zip(outputs, offsets, spans, strict=True)
+        ]
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(
             texts,
@@ -106,3 +159,22 @@ class Encoder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _pool(
+    output: dict, offsets: np.ndarray, spans: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The text's normalised vector and the normalised mean token vector of each span."""
+    vector = output["sentence_embedding"].float().numpy()
+    vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
+    tokens = output["token_embeddings"][: len(offsets)].float().numpy()
+    real = offsets[:, 1] > offsets[:, 0]  # special tokens have empty offsets
+    pooled = np.empty((len(spans), len(vector)), dtype=np.float16)
+    for n, (start, end) in enumerate(spans):
+        inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+        if not inside.any():
+            pooled[n] = vector
+            continue
+        mean = tokens[inside].mean(axis=0)
+        pooled[n] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return vector.astype(np.float32), pooled

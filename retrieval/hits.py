@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .passages import Passage
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,30 @@ class Hit:
     similarity: float
     metadata: dict[str, Any] = field(default_factory=dict)
     sentence: tuple[int, int] = (0, 0)
+
+    @classmethod
+    def of(
+        cls,
+        passage: Passage,
+        *,
+        rank: int,
+        score: float,
+        similarity: float,
+        sentence: tuple[int, int],
+    ) -> Hit:
+        """The hit of ``passage`` (its text, title, source and metadata)."""
+        return cls(
+            id=passage.id,
+            text=passage.text,
+            title=passage.title,
+            source=passage.source,
+            position=passage.position,
+            rank=rank,
+            score=score,
+            similarity=similarity,
+            metadata=passage.metadata,
+            sentence=sentence,
+        )
 
     @property
     def sentence_text(self) -> str:

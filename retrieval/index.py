@@ -9,7 +9,9 @@ Layout::
         config.json         the settings it was built with
         passages.sqlite     passages and sources
         vectors.npy         passage embeddings (reused by incremental re-indexing)
-        dense.faiss         the FAISS index
+        sentences.npy       float16 vectors of each passage's sentences, in context
+        sentence_offsets.npy  where each passage's sentences start in sentences.npy
+        dense.faiss         the FAISS index (exact, or IVF above ann_threshold)
         bm25/               the bm25s index
 
 A build writes a new generation beside the live one and then swaps ``CURRENT``, so a
@@ -43,7 +45,7 @@ from .store import PassageStore, SourceInfo
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever the on-disk layout or the passage splitting changes.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Settings whose change invalidates stored passages or vectors.
 _CONTENT_SETTINGS = (
     "model",
@@ -69,6 +71,7 @@ class Manifest:
     sources: dict[str, str]  # corpus file -> content hash (files that gave no text too)
     corpus: list[str] = field(default_factory=list)
     created: str = ""
+    dense: str = ""  # the FAISS index, as a factory string ("Flat", "IVF400,Flat")
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
@@ -85,7 +88,9 @@ class Index:
         self.config = config
         self.store = PassageStore(path / "passages.sqlite")
         self.vectors: np.ndarray = np.load(path / "vectors.npy", mmap_mode="r")
-        self.dense = DenseIndex.load(path / "dense.faiss", config.hnsw_ef_search)
+        self.sentences: np.ndarray = np.load(path / "sentences.npy", mmap_mode="r")
+        self.sentence_offsets: np.ndarray = np.load(path / "sentence_offsets.npy")
+        self.dense = DenseIndex.load(path / "dense.faiss", config.ivf_nprobe)
         self.lexical = LexicalIndex.load(path / "bm25")
         self._check()
 
@@ -96,6 +101,18 @@ class Index:
             raise IndexStateError(f"index parts disagree on the passage count: {sizes}, {n}")
         if self.vectors.shape[1] != self.manifest.dimension:
             raise IndexStateError("stored vectors do not match the manifest's dimension")
+        offsets = self.sentence_offsets
+        if len(offsets) != n + 1 or offsets[-1] != len(self.sentences):
+            raise IndexStateError("sentence vectors do not match the passages")
+
+    def sentence_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows in ``sentences`` of the sentences of passages ``rows``, and where each
+        passage's run of them starts (every passage has at least one)."""
+        starts, ends = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
+        counts = ends - starts
+        firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        within = np.arange(int(counts.sum())) - np.repeat(firsts, counts)
+        return np.repeat(starts, counts) + within, firsts
 
     def __len__(self) -> int:
         return self.manifest.passages
@@ -169,6 +186,8 @@ class _Part:
     infos: list[SourceInfo]
     passages: list[Passage]
     vectors: np.ndarray | None  # None until embedded
+    sentences: np.ndarray | None = None  # each passage's sentence vectors, in order
+    counts: np.ndarray | None = None  # sentences per passage
 
 
 class IndexBuilder:
@@ -192,8 +211,20 @@ class IndexBuilder:
         wanted = {f.source: f.content_hash for f in files}
         self.embedded = 0
         if previous is not None and previous.manifest.sources == wanted:
-            logger.info("index at %s is up to date (%d passages)", self.index_dir, len(previous))
-            return previous
+            planned = DenseIndex.plan(len(previous), self.config)
+            if previous.dense.spec == planned:
+                logger.info(
+                    "index at %s is up to date (%d passages)", self.index_dir, len(previous)
+                )
+                return previous
+            # Same passages, another kind of FAISS index wanted (ANN settings changed, or
+            # an index of an earlier version): rebuilt from the stored vectors.
+            logger.info(
+                "rebuilding the FAISS index of %s as %s (was %s); nothing is re-embedded",
+                self.index_dir,
+                planned,
+                previous.dense.spec,
+            )
         parts = [self._part(file, previous) for file in files]
         if not any(p.passages for p in parts):
             raise CorpusError("no readable document in the corpus (see the warnings above)")
@@ -220,7 +251,10 @@ class IndexBuilder:
             rows = previous.store.rows_of_file(file.source)
             infos = previous.store.sources(file.source)
             vectors = np.asarray(previous.vectors[rows]).reshape(len(rows), -1)
-            return _Part(file, infos, previous.store.get(rows), vectors)
+            sentence_rows, _ = previous.sentence_rows(np.asarray(rows, dtype=np.int64))
+            sentences = np.asarray(previous.sentences[sentence_rows]).reshape(-1, vectors.shape[1])
+            counts = np.diff(previous.sentence_offsets)[rows] if rows else np.zeros(0, np.int64)
+            return _Part(file, infos, previous.store.get(rows), vectors, sentences, counts)
         infos, passages = [], []
         options = {
             "title_field": self.config.jsonl_title_field,
@@ -243,15 +277,20 @@ class IndexBuilder:
 
     def _embed(self, parts: list[_Part]) -> None:
         todo = [p for p in parts if p.vectors is None and p.passages]
-        texts = [x.embedding_text(self.config.embed_title) for p in todo for x in p.passages]
+        passages = [x for p in todo for x in p.passages]
+        texts = [x.embedding_text(self.config.embed_title) for x in passages]
+        spans = [x.embedding_spans(self.config.embed_title) for x in passages]
         if texts:
             logger.info("embedding %d passages from %d file(s)", len(texts), len(todo))
-        vectors = self.encoder.encode(texts)
+        vectors, sentences = self.encoder.encode_with_spans(texts, spans)
+        counts = np.array([len(x) for x in spans], dtype=np.int64)
         self.embedded = len(texts)
-        start = 0
+        start = first = 0
         for part in todo:
-            part.vectors = vectors[start : start + len(part.passages)]
-            start += len(part.passages)
+            end = start + len(part.passages)
+            part.vectors, part.counts = vectors[start:end], counts[start:end]
+            last = first + int(part.counts.sum())
+            part.sentences, start, first = sentences[first:last], end, last
 
     def _write(self, parts: list[_Part], corpus: list[str]) -> None:
         passages = [x for p in parts for x in p.passages]
@@ -268,6 +307,7 @@ class IndexBuilder:
             dense = DenseIndex.build(vectors, self.config)
             lexical = build_lexical(passages, self.config)
             np.save(tmp / "vectors.npy", vectors)
+            _save_sentences(tmp, [p for p in parts if p.passages])
             dense.save(tmp / "dense.faiss")
             (tmp / "bm25").mkdir()
             lexical.save(tmp / "bm25")
@@ -280,6 +320,7 @@ class IndexBuilder:
                 dimension=int(vectors.shape[1]),
                 passages=len(passages),
                 approximate=dense.approximate,
+                dense=dense.spec,
                 sources={p.file.source: p.file.content_hash for p in parts},
                 corpus=corpus,
                 created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -300,6 +341,12 @@ def build_lexical(passages: list[Passage], config: RetrievalConfig) -> LexicalIn
     on the dev set; ``bm25_title`` turns it on)."""
     texts = [f"{p.title}\n{p.text}" if config.bm25_title else p.text for p in passages]
     return LexicalIndex.build(texts, k1=config.bm25_k1, b=config.bm25_b)
+
+
+def _save_sentences(folder: Path, parts: list[_Part]) -> None:
+    counts = np.concatenate([p.counts for p in parts if p.counts is not None])
+    np.save(folder / "sentences.npy", np.concatenate([p.sentences for p in parts]))
+    np.save(folder / "sentence_offsets.npy", np.concatenate([[0], np.cumsum(counts)]))
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

@@ -79,6 +79,23 @@ class LexicalIndex:
         df = self.doc_freq[term_ids].astype(np.float64)
         return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
+    def question_weights(self, question: str) -> tuple[dict[str, float], float]:
+        """IDF of each of the question's terms the corpus knows, and the question's total
+        weight, in which a term the corpus lacks weighs as much as the rarest can."""
+        terms = set(self.analyzer.terms(question))
+        vocab = self.bm25.vocab_dict
+        known = [t for t in terms if t in vocab]
+        weights = dict(zip(known, self.idf([vocab[t] for t in known]).tolist(), strict=True))
+        unknown = float(np.log(1.0 + (len(self) + 0.5) / 0.5))  # idf at df = 0
+        return weights, sum(weights.values()) + unknown * (len(terms) - len(known))
+
+    def coverage(self, text: str, weights: dict[str, float], total: float) -> float:
+        """Share of a question's weight (see :meth:`question_weights`) found in ``text``."""
+        if not total:
+            return 0.0
+        present = set(self.analyzer.terms(text))
+        return sum(w for t, w in weights.items() if t in present) / total
+
     def save(self, folder: Path) -> None:
         self.bm25.save(str(folder), show_progress=False)
         np.save(folder / "doc_freq.npy", self.doc_freq)

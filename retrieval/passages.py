@@ -36,6 +36,12 @@ class Passage:
         """The text the model embeds: the title gives a paragraph its context."""
         return f"{self.title}\n{self.text}" if with_title else self.text
 
+    def embedding_spans(self, with_title: bool) -> list[tuple[int, int]]:
+        """Where the passage's sentences are in :meth:`embedding_text` (at least one)."""
+        shift = len(self.title) + 1 if with_title else 0
+        spans = sentence_spans(self.text) or [(0, len(self.text))]
+        return [(start + shift, end + shift) for start, end in spans]
+
 
 def split_document(document: Document, max_chars: int) -> list[Passage]:
     """Cuts a document into passages of at most ``max_chars`` characters (a single

@@ -11,7 +11,7 @@ from .fusion import fuse
 from .hits import Hit, SearchResult
 from .index import Index
 from .passages import Passage
-from .sentences import sentence_spans
+from .rerank import SentenceReranker
 
 
 def normalize_question(question: str) -> str:
@@ -38,6 +38,7 @@ class Searcher:
         self.index = index
         self.encoder = encoder
         self.config = index.config
+        self.reranker = SentenceReranker(index, index.config)
 
     def search(self, question: str, k: int = 3, offset: int = 0) -> SearchResult:
         """Answers one question; see :meth:`search_many`."""
@@ -71,19 +72,25 @@ class Searcher:
     def _one(
         self, question: str, truncated: bool, vector: np.ndarray, k: int, offset: int
     ) -> SearchResult:
-        rows, similarity, lexical, term_ids = self._candidates(question, vector, offset + k)
+        rows, similarity, lexical, _ = self._candidates(question, vector, offset + k)
         best = float(similarity.max()) if len(similarity) else -1.0
         if not self._answerable(best, question, rows, lexical):
             return SearchResult(question, [], False, best, offset, False, truncated)
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
         order = order[self._relevant(similarity[order], lexical[order])]
+        order, fused = self._rerank(question, vector, rows, order, lexical, fused)
         ranked = self._distinct(rows[order], offset + k + 1)
         page = ranked[offset : offset + k]
         position = {int(r): i for i, r in enumerate(rows)}
-        idf = dict(zip(term_ids, self.index.lexical.idf(term_ids), strict=True)) if term_ids else {}
         hits = [
-            self._hit(p, offset + n + 1, fused[position[r]], similarity[position[r]], idf)
+            Hit.of(
+                p,
+                rank=offset + n + 1,
+                score=float(fused[position[r]]),
+                similarity=float(similarity[position[r]]),
+                sentence=self.reranker.best_sentence(question, vector, r, p.text),
+            )
             for n, (r, p) in enumerate(page)
         ]
         return SearchResult(question, hits, True, best, offset, len(ranked) > offset + k, truncated)
@@ -103,6 +110,27 @@ class Searcher:
         # Exact cosines for every candidate, including those only BM25 found.
         similarity = np.asarray(self.index.vectors[rows] @ vector, dtype=np.float32)
         return rows, similarity, np.asarray(bm25[rows], dtype=np.float32), term_ids
+
+    def _rerank(
+        self,
+        question: str,
+        vector: np.ndarray,
+        rows: np.ndarray,
+        order: np.ndarray,
+        lexical: np.ndarray,
+        fused: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Re-orders the first ``rerank_depth`` of ``order`` by their best sentences (see
+        :mod:`.rerank`); the rest keep their order, with scores shifted below."""
+        top, rest = order[: self.config.rerank_depth], order[self.config.rerank_depth :]
+        if len(top) < 2:
+            return order, fused
+        texts = [p.text for p in self.index.store.get(rows[top].tolist())]
+        scores = fused.copy()
+        scores[top] = self.reranker.scores(question, vector, rows[top], texts, lexical[top])
+        if len(rest):
+            scores[rest] += scores[top].min() - fused[rest].max() - 1e-6
+        return np.concatenate([top[np.argsort(-scores[top], kind="stable")], rest]), scores
 
     def _relevant(self, similarity: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         """Which candidates are worth showing once the question is deemed answerable:
@@ -129,15 +157,9 @@ class Searcher:
         """
         if not len(lexical) or lexical.max() <= 0:
             return 0.0
-        lex = self.index.lexical
-        terms = set(lex.analyzer.terms(question))
-        known = [t for t in terms if t in lex.bm25.vocab_dict]
-        weights = dict(zip(known, lex.idf([lex.bm25.vocab_dict[t] for t in known]), strict=True))
-        unknown_weight = float(np.log(1.0 + (len(lex) + 0.5) / 0.5))  # idf at df = 0
-        total = sum(weights.values()) + unknown_weight * (len(terms) - len(known))
         (best,) = self.index.store.get([int(rows[int(np.argmax(lexical))])])
-        present = set(lex.analyzer.terms(f"{best.title}\n{best.text}"))
-        return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
+        lex = self.index.lexical
+        return lex.coverage(f"{best.title}\n{best.text}", *lex.question_weights(question))
 
     def _distinct(self, rows: np.ndarray, limit: int) -> list[tuple[int, Passage]]:
         """The first ``limit`` passages with distinct texts (corpora repeat articles)."""
@@ -154,34 +176,3 @@ class Searcher:
                 if len(kept) >= limit:
                     return kept
         return kept
-
-    def _hit(
-        self, passage: Passage, rank: int, score: float, similarity: float, idf: dict[int, float]
-    ) -> Hit:
-        return Hit(
-            id=passage.id,
-            text=passage.text,
-            title=passage.title,
-            source=passage.source,
-            position=passage.position,
-            rank=rank,
-            score=float(score),
-            similarity=float(similarity),
-            metadata=passage.metadata,
-            sentence=self._best_sentence(passage.text, idf),
-        )
-
-    def _best_sentence(self, text: str, idf: dict[int, float]) -> tuple[int, int]:
-        """The sentence holding the most question weight (sum of IDF of the question's
-        terms it contains); the first sentence when none holds any."""
-        spans = sentence_spans(text) or [(0, len(text))]
-        if not idf or len(spans) == 1:
-            return spans[0]
-        vocab = self.index.lexical.bm25.vocab_dict
-        analyzer = self.index.lexical.analyzer
-
-        def weight(span: tuple[int, int]) -> float:
-            terms = {vocab.get(t) for t in analyzer.terms(text[span[0] : span[1]])}
-            return sum(w for term, w in idf.items() if term in terms)
-
-        return max(spans, key=weight)

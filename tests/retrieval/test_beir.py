@@ -54,12 +54,13 @@ def test_metrics_match_hand_computed_values():
     assert mrr_at(["x"], relevant) == 0.0
 
 
-def test_evaluate_beir_scores_all_three_rankers(beir_folder, tmp_path, encoder):
+def test_evaluate_beir_scores_all_four_rankers(beir_folder, tmp_path, encoder):
     metrics = evaluate_beir(beir_folder, "test", tmp_path / "idx", RetrievalConfig())
     assert metrics["queries"] == 3 and metrics["passages"] == 4
-    for ranker in ("dense", "bm25", "fused"):
+    for ranker in ("dense", "bm25", "fused", "reranked"):
         assert set(metrics[ranker]) == {"ndcg@10", "recall@100", "mrr@10"}
     assert metrics["fused"]["ndcg@10"] == pytest.approx(1.0)
+    assert metrics["reranked"]["ndcg@10"] == pytest.approx(1.0)
     assert metrics["dense"]["recall@100"] == 1.0
 
 

@@ -4,6 +4,7 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retrieval import IndexStateError, RetrievalConfig, Retriever
@@ -29,6 +30,7 @@ def test_index_persists_everything_the_issue_lists(corpus, tmp_path, encoder):
     generation = index_dir / (index_dir / "CURRENT").read_text().strip()
     names = {p.name for p in generation.iterdir()}
     assert {"dense.faiss", "passages.sqlite", "vectors.npy", "bm25", "config.json"} <= names
+    assert {"sentences.npy", "sentence_offsets.npy"} <= names
     assert retriever.embedded == len(retriever) == data["passages"]
 
 
@@ -46,6 +48,13 @@ def test_unchanged_corpus_embeds_nothing_and_one_changed_file_only_its_passages(
     assert changed.embedded == expected
     assert len(changed) == len(first) + 1
     assert changed.search("Where did Xiaomi open a research lab?").hits[0].source == target.name
+    # Reused passages keep their sentence vectors, row for row.
+    kept = next(s for s in first.sources() if s.source == "000_732249989cd205d6.txt")
+    before, after = (
+        np.asarray(r.index.sentences[r.index.sentence_rows(np.arange(kept.passages))[0]])
+        for r in (first, changed)
+    )
+    assert before.shape[0] >= kept.passages and np.array_equal(before, after)
 
     (corpus / "002_cfdc07329175cede.txt").unlink()
     removed = build(corpus, index_dir, encoder)
@@ -90,7 +99,9 @@ def test_other_format_version_is_rebuilt(corpus, tmp_path, encoder, caplog):
     assert "format" in caplog.text and rebuilt.embedded == len(rebuilt)
 
 
-@pytest.mark.parametrize("damage", ["truncate-faiss", "delete-sqlite", "garbage-current"])
+@pytest.mark.parametrize(
+    "damage", ["truncate-faiss", "delete-sqlite", "garbage-current", "short-sentences"]
+)
 def test_damaged_index_is_a_clear_error_and_is_rebuilt(corpus, tmp_path, encoder, damage):
     index_dir = tmp_path / "index"
     build(corpus, index_dir, encoder)
@@ -99,6 +110,9 @@ def test_damaged_index_is_a_clear_error_and_is_rebuilt(corpus, tmp_path, encoder
         (generation / "dense.faiss").write_bytes(b"\x00" * 10)
     elif damage == "delete-sqlite":
         (generation / "passages.sqlite").unlink()
+    elif damage == "short-sentences":
+        offsets = np.load(generation / "sentence_offsets.npy")
+        np.save(generation / "sentence_offsets.npy", offsets[:-1])
     else:
         (index_dir / "CURRENT").write_text("../../etc")
     with pytest.raises(IndexStateError):
@@ -120,16 +134,16 @@ def test_crash_during_build_leaves_the_previous_index_usable(corpus, tmp_path, e
     class Boom(Exception):
         pass
 
-    def explode(texts, progress=None):
+    def explode(texts, spans, progress=None):
         raise Boom
 
-    original = encoder.encode
-    encoder.encode = explode
+    original = encoder.encode_with_spans
+    encoder.encode_with_spans = explode
     try:
         with pytest.raises(Boom):
             build(corpus, index_dir, encoder)
     finally:
-        encoder.encode = original
+        encoder.encode_with_spans = original
     assert not [p for p in index_dir.iterdir() if p.name.startswith(".tmp")]
     assert "new.txt" not in manifest(index_dir)["sources"]
     assert Retriever.load(index_dir).search("Where is Pateo headquartered?").answered
