@@ -92,7 +92,7 @@ def candidates(
         rows, dense, lexical, _ = searcher._candidates(text, vector, depth * 2)
         fused = fuse(dense, lexical, retriever.config)
         order = np.argsort(-fused, kind="stable")
-        _, reranked = searcher._rerank(text, vector, rows, order, lexical, fused)
+        _, reranked, _ = searcher._rerank(text, vector, rows, order, lexical, fused)
         out[qid] = Candidates(_doc_ids(retriever, rows), dense, lexical, reranked)
     return out
 

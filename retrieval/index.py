@@ -11,6 +11,7 @@ Layout::
         vectors.npy         passage embeddings (reused by incremental re-indexing)
         sentences.npy       float16 vectors of each passage's sentences, in context
         sentence_offsets.npy  where each passage's sentences start in sentences.npy
+        sentence_spans.npy  each sentence's character span in its passage's text
         dense.faiss         the FAISS index (exact, or IVF above ann_threshold)
         bm25/               the bm25s index
 
@@ -90,6 +91,7 @@ class Index:
         self.vectors: np.ndarray = np.load(path / "vectors.npy", mmap_mode="r")
         self.sentences: np.ndarray = np.load(path / "sentences.npy", mmap_mode="r")
         self.sentence_offsets: np.ndarray = np.load(path / "sentence_offsets.npy")
+        self.sentence_spans: np.ndarray = np.load(path / "sentence_spans.npy", mmap_mode="r")
         self.dense = DenseIndex.load(path / "dense.faiss", config.ivf_nprobe)
         self.lexical = LexicalIndex.load(path / "bm25")
         self._check()
@@ -102,7 +104,8 @@ class Index:
         if self.vectors.shape[1] != self.manifest.dimension:
             raise IndexStateError("stored vectors do not match the manifest's dimension")
         offsets = self.sentence_offsets
-        if len(offsets) != n + 1 or offsets[-1] != len(self.sentences):
+        sentences = (offsets[-1] if len(offsets) else -1, len(self.sentence_spans))
+        if len(offsets) != n + 1 or sentences != (len(self.sentences),) * 2:
             raise IndexStateError("sentence vectors do not match the passages")
 
     def sentence_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -187,6 +190,7 @@ class _Part:
     passages: list[Passage]
     vectors: np.ndarray | None  # None until embedded
     sentences: np.ndarray | None = None  # each passage's sentence vectors, in order
+    spans: np.ndarray | None = None  # and their (start, end) in the passage text
     counts: np.ndarray | None = None  # sentences per passage
 
 
@@ -254,7 +258,9 @@ class IndexBuilder:
             sentence_rows, _ = previous.sentence_rows(np.asarray(rows, dtype=np.int64))
             sentences = np.asarray(previous.sentences[sentence_rows]).reshape(-1, vectors.shape[1])
             counts = np.diff(previous.sentence_offsets)[rows] if rows else np.zeros(0, np.int64)
-            return _Part(file, infos, previous.store.get(rows), vectors, sentences, counts)
+            spans = np.asarray(previous.sentence_spans[sentence_rows]).reshape(-1, 2)
+            passages = previous.store.get(rows)
+            return _Part(file, infos, passages, vectors, sentences, spans, counts)
         infos, passages = [], []
         options = {
             "title_field": self.config.jsonl_title_field,
@@ -291,6 +297,9 @@ class IndexBuilder:
             part.vectors, part.counts = vectors[start:end], counts[start:end]
             last = first + int(part.counts.sum())
             part.sentences, start, first = sentences[first:last], end, last
+            part.spans = np.array(
+                [span for x in part.passages for span in x.sentence_spans()], dtype=np.int32
+            ).reshape(-1, 2)
 
     def _write(self, parts: list[_Part], corpus: list[str]) -> None:
         passages = [x for p in parts for x in p.passages]
@@ -347,6 +356,7 @@ def _save_sentences(folder: Path, parts: list[_Part]) -> None:
     counts = np.concatenate([p.counts for p in parts if p.counts is not None])
     np.save(folder / "sentences.npy", np.concatenate([p.sentences for p in parts]))
     np.save(folder / "sentence_offsets.npy", np.concatenate([[0], np.cumsum(counts)]))
+    np.save(folder / "sentence_spans.npy", np.concatenate([p.spans for p in parts]))
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

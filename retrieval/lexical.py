@@ -5,8 +5,10 @@ It finds what embeddings miss: names, numbers and rare words.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +33,14 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         words = [w for w in _TOKEN.findall(text.lower()) if w not in self._stopwords]
         return self._stemmer.stemWords(words)
+
+    def sentence_terms(self, text: str, spans: Iterable[tuple[int, int]]) -> list[set[str]]:
+        """The set of terms of each span of ``text``, stemmed in one call. Stop words are
+        kept: callers look up question terms, which never are stop words."""
+        chunks = [_TOKEN.findall(text[start:end].lower()) for start, end in spans]
+        stems = self._stemmer.stemWords([w for chunk in chunks for w in chunk])
+        bounds = np.cumsum([0] + [len(chunk) for chunk in chunks])
+        return [set(stems[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 @lru_cache(maxsize=1)

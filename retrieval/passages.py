@@ -36,11 +36,14 @@ class Passage:
         """The text the model embeds: the title gives a paragraph its context."""
         return f"{self.title}\n{self.text}" if with_title else self.text
 
+    def sentence_spans(self) -> list[tuple[int, int]]:
+        """Where the passage's sentences are in :attr:`text` (at least one)."""
+        return sentence_spans(self.text) or [(0, len(self.text))]
+
     def embedding_spans(self, with_title: bool) -> list[tuple[int, int]]:
-        """Where the passage's sentences are in :meth:`embedding_text` (at least one)."""
+        """Where the passage's sentences are in :meth:`embedding_text`."""
         shift = len(self.title) + 1 if with_title else 0
-        spans = sentence_spans(self.text) or [(0, len(self.text))]
-        return [(start + shift, end + shift) for start, end in spans]
+        return [(start + shift, end + shift) for start, end in self.sentence_spans()]
 
 
 def split_document(document: Document, max_chars: int) -> list[Passage]:

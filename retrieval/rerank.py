@@ -12,18 +12,40 @@ section.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .config import RetrievalConfig
 from .index import Index
-from .sentences import sentence_spans
+
+
+@dataclass(frozen=True, eq=False)
+class Sentences:
+    """One passage's sentences, scored against one question.
+
+    Attributes:
+        spans: ``(start, end)`` of each sentence in the passage text.
+        meaning: each sentence's cosine similarity to the question.
+        words: the share of the question's IDF weight each sentence holds.
+    """
+
+    spans: np.ndarray
+    meaning: np.ndarray
+    words: np.ndarray
+
+    def best(self) -> tuple[int, int]:
+        """The span of the sentence to emphasise: best in meaning plus words."""
+        start, end = self.spans[int(np.argmax(self.meaning + self.words))]
+        return int(start), int(end)
 
 
 class SentenceReranker:
-    """Scores candidate passages by passage and best-sentence evidence.
+    """Scores candidate passages by passage and best-sentence evidence. Holds no
+    per-question state, so one instance serves concurrent searches.
 
     Args:
-        index: the opened index (its sentence vectors and BM25 statistics).
+        index: the opened index (its sentence vectors and spans, BM25 statistics).
         config: the fusion settings.
     """
 
@@ -31,61 +53,50 @@ class SentenceReranker:
         self.index = index
         self.config = config
 
-    def similarity(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """For each passage, the larger of its own and its best sentence's cosine."""
+    def sentences(
+        self, question: str, vector: np.ndarray, rows: np.ndarray, texts: list[str]
+    ) -> list[Sentences]:
+        """The scored sentences of each passage ``rows`` (``texts`` in the same order)."""
         sentence_rows, firsts = self.index.sentence_rows(rows)
-        sentences = np.asarray(self.index.sentences[sentence_rows], dtype=np.float32)
-        best = np.maximum.reduceat(sentences @ vector, firsts)
-        passages = np.asarray(self.index.vectors[rows], dtype=np.float32) @ vector
-        return np.maximum(passages, best)
-
-    def coverage(self, question: str, texts: list[str]) -> np.ndarray:
-        """For each text, the share of the question's IDF weight its best sentence holds."""
-        lexical = self.index.lexical
-        weights, total = lexical.question_weights(question)
-        return np.array(
-            [
-                max(lexical.coverage(text[a:b], weights, total) for a, b in _spans(text))
-                for text in texts
-            ],
-            dtype=np.float32,
-        )
+        vectors = np.asarray(self.index.sentences[sentence_rows], dtype=np.float32)
+        meaning = np.split(vectors @ vector, firsts[1:])
+        spans = np.split(np.asarray(self.index.sentence_spans[sentence_rows]), firsts[1:])
+        weights, total = self.index.lexical.question_weights(question)
+        return [
+            Sentences(s, m, self._words(text, s, weights, total))
+            for text, s, m in zip(texts, spans, meaning, strict=True)
+        ]
 
     def scores(
         self,
-        question: str,
         vector: np.ndarray,
         rows: np.ndarray,
-        texts: list[str],
+        sentences: list[Sentences],
         lexical: np.ndarray,
     ) -> np.ndarray:
-        """Fused scores of ``rows`` (texts and BM25 scores given in the same order)."""
-        dense = self.similarity(rows, vector)
+        """Fused scores of passages ``rows`` given their sentences and BM25 scores."""
+        passages = np.asarray(self.index.vectors[rows], dtype=np.float32) @ vector
+        dense = np.maximum(passages, [s.meaning.max() for s in sentences])
         share = self.config.sentence_lexical_weight
-        words = share * self.coverage(question, texts) + (1 - share) * _by_max(lexical)
+        coverage = np.array([s.words.max() for s in sentences], dtype=np.float32)
+        words = share * coverage + (1 - share) * _by_max(lexical)
         # Scaled by the best, as BM25 is in first-stage fusion: min-max would stretch
         # small cosine gaps among a few close candidates to the full range.
         weight = self.config.dense_weight
         return weight * _by_max(dense) + (1 - weight) * words
 
-    def best_sentence(
-        self, question: str, vector: np.ndarray, row: int, text: str
-    ) -> tuple[int, int]:
-        """The span of the passage's sentence closest to the question, in meaning plus
-        share of the question's words: the sentence to emphasise."""
-        spans = _spans(text)
-        sentence_rows, _ = self.index.sentence_rows(np.array([row], dtype=np.int64))
-        if len(spans) == 1 or len(sentence_rows) != len(spans):
-            return spans[0]
-        meaning = np.asarray(self.index.sentences[sentence_rows], dtype=np.float32) @ vector
-        words = self.coverage(question, [text[a:b] for a, b in spans])
-        return spans[int(np.argmax(meaning + words))]
-
-
-def _spans(text: str) -> list[tuple[int, int]]:
-    return sentence_spans(text) or [(0, len(text))]
+    def _words(
+        self, text: str, spans: np.ndarray, weights: dict[str, float], total: float
+    ) -> np.ndarray:
+        """Each sentence's share of the question's weight."""
+        if not total or not weights:
+            return np.zeros(len(spans), dtype=np.float32)
+        terms = self.index.lexical.analyzer.sentence_terms(text, spans.tolist())
+        held = [sum(weights[t] for t in sentence & weights.keys()) for sentence in terms]
+        return np.array(held, dtype=np.float32) / total
 
 
 def _by_max(scores: np.ndarray) -> np.ndarray:
+    scores = np.asarray(scores, dtype=np.float32)
     high = float(scores.max(initial=0.0))
     return scores / high if high > 0 else np.zeros_like(scores)

@@ -11,7 +11,7 @@ from .fusion import fuse
 from .hits import Hit, SearchResult
 from .index import Index
 from .passages import Passage
-from .rerank import SentenceReranker
+from .rerank import SentenceReranker, Sentences
 
 
 def normalize_question(question: str) -> str:
@@ -79,9 +79,15 @@ class Searcher:
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
         order = order[self._relevant(similarity[order], lexical[order])]
-        order, fused = self._rerank(question, vector, rows, order, lexical, fused)
+        order, fused, sentences = self._rerank(question, vector, rows, order, lexical, fused)
         ranked = self._distinct(rows[order], offset + k + 1)
         page = ranked[offset : offset + k]
+        missing = [(r, p) for r, p in page if r not in sentences]
+        if missing:  # a page past the re-ranked passages
+            found = self.reranker.sentences(
+                question, vector, np.array([r for r, _ in missing]), [p.text for _, p in missing]
+            )
+            sentences.update(zip([r for r, _ in missing], found, strict=True))
         position = {int(r): i for i, r in enumerate(rows)}
         hits = [
             Hit.of(
@@ -89,7 +95,7 @@ class Searcher:
                 rank=offset + n + 1,
                 score=float(fused[position[r]]),
                 similarity=float(similarity[position[r]]),
-                sentence=self.reranker.best_sentence(question, vector, r, p.text),
+                sentence=sentences[r].best(),
             )
             for n, (r, p) in enumerate(page)
         ]
@@ -119,18 +125,21 @@ class Searcher:
         order: np.ndarray,
         lexical: np.ndarray,
         fused: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, Sentences]]:
         """Re-orders the first ``rerank_depth`` of ``order`` by their best sentences (see
-        :mod:`.rerank`); the rest keep their order, with scores shifted below."""
+        :mod:`.rerank`); the rest keep their order, with scores shifted below. Also
+        returns the scored sentences of the re-ranked passages, by row."""
         top, rest = order[: self.config.rerank_depth], order[self.config.rerank_depth :]
         if len(top) < 2:
-            return order, fused
+            return order, fused, {}
         texts = [p.text for p in self.index.store.get(rows[top].tolist())]
+        sentences = self.reranker.sentences(question, vector, rows[top], texts)
         scores = fused.copy()
-        scores[top] = self.reranker.scores(question, vector, rows[top], texts, lexical[top])
+        scores[top] = self.reranker.scores(vector, rows[top], sentences, lexical[top])
         if len(rest):
             scores[rest] += scores[top].min() - fused[rest].max() - 1e-6
-        return np.concatenate([top[np.argsort(-scores[top], kind="stable")], rest]), scores
+        reordered = np.concatenate([top[np.argsort(-scores[top], kind="stable")], rest])
+        return reordered, scores, dict(zip(rows[top].tolist(), sentences, strict=True))
 
     def _relevant(self, similarity: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         """Which candidates are worth showing once the question is deemed answerable:

@@ -45,34 +45,30 @@ def test_the_passage_whose_sentence_answers_beats_one_that_repeats_the_name(
     assert "seven in the morning" not in plain.search(QUESTION).hits[0].text
 
 
-def test_similarity_is_the_better_of_passage_and_best_sentence(harbour, tmp_path, encoder):
+def test_sentences_are_scored_in_meaning_and_words(harbour, tmp_path, encoder):
     index = retriever(harbour, tmp_path / "index", encoder).index
     rows = np.arange(len(index))
     vector = encoder.encode([QUESTION], progress=False)[0]
     passages = index.store.get(rows.tolist())
+    scored = SentenceReranker(index, index.config).sentences(
+        QUESTION, vector, rows, [p.text for p in passages]
+    )
+    # Meaning: the vectors pooled at index time, recomputed here from the passages.
     texts = [p.embedding_text(True) for p in passages]
     spans = [p.embedding_spans(True) for p in passages]
-    whole, sentences = encoder.encode_with_spans(texts, spans, progress=False)
-    starts = np.cumsum([0] + [len(s) for s in spans[:-1]])
-    expected = np.maximum(
-        whole @ vector, np.maximum.reduceat(sentences.astype(np.float32) @ vector, starts)
-    )
-    got = SentenceReranker(index, index.config).similarity(rows, vector)
-    assert np.allclose(got, expected, atol=2e-3)
-    assert (got >= whole @ vector - 1e-3).all()
-
-
-def test_coverage_is_the_best_sentence_share_of_the_question_weight(harbour, tmp_path, encoder):
-    index = retriever(harbour, tmp_path / "index", encoder).index
-    reranker = SentenceReranker(index, index.config)
+    _, pooled = encoder.encode_with_spans(texts, spans, progress=False)
+    got = np.concatenate([s.meaning for s in scored])
+    assert np.allclose(got, pooled.astype(np.float32) @ vector, atol=2e-3)
+    # Spans: the passage's own sentences.
+    for passage, sentences in zip(passages, scored, strict=True):
+        assert [tuple(x) for x in sentences.spans] == passage.sentence_spans()
+    # Words: "zorvik" and "ferri" are known; "time" and "depart" are not in the corpus
+    # and weigh as the rarest term would.
     weights, total = index.lexical.question_weights(QUESTION)
-    # "time" and "depart" are not in the corpus: they weigh as the rarest term would.
     assert set(weights) == {"zorvik", "ferri"} and total > sum(weights.values())
-    texts = ["Nothing relevant here.", "The Zorvik ferry departs.", "The ferry. Zorvik it is."]
-    none, together, apart = reranker.coverage(QUESTION, texts)
-    assert none == 0.0
-    assert together == pytest.approx(sum(weights.values()) / total)
-    assert apart == pytest.approx(max(weights.values()) / total)
+    answer = next(s for p, s in zip(passages, scored, strict=True) if "seven" in p.text)
+    assert answer.words.tolist() == pytest.approx([0.0, 0.0, sum(weights.values()) / total, 0.0])
+    assert "seven in the morning" in passages[scored.index(answer)].text[slice(*answer.best())]
 
 
 def test_scores_of_hits_past_the_rerank_depth_stay_below(harbour, tmp_path, encoder):
@@ -81,3 +77,5 @@ def test_scores_of_hits_past_the_rerank_depth_stay_below(harbour, tmp_path, enco
     )
     scores = [h.score for h in result.hits]
     assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+    # The third hit was not re-ranked; its emphasised sentence is still scored.
+    assert all(h.sentence_text for h in result.hits)
