@@ -71,6 +71,11 @@ def test_query_latency(results: Path) -> None:
         assert row["corpus"]["passages"] > 0
         _positive(row["project"]["p50_ms"], row["project"]["p95_ms"], row["floor"]["p50_ms"])
         _positive(row["p50_ratio"], row["p95_ratio"])
+        # The tiny profile lowers ann_threshold so that the IVF path runs.
+        assert row["dense"].startswith("IVF")
+        versus = row["vs_exact"]
+        assert 0 < versus["recall_at_10"] <= 1 and 0 <= versus["same_top3"] <= 1
+        assert set(versus["dev"]) == {"approximate", "exact"}
 
 
 def test_indexing(results: Path) -> None:
@@ -119,5 +124,10 @@ def test_scale(results: Path) -> None:
     data = _load(results, "scale")
     last = data["curve"][-1]
     assert 0 < last["recall_at_10"] <= 1
-    _positive(last["hnsw"]["p50_ms"], last["exact"]["p50_ms"], data["ivf"]["build_s"])
+    assert last["index"].startswith("IVF") and last["nprobe"] >= 1
+    _positive(last["approximate"]["p50_ms"], last["exact"]["p50_ms"], last["build_s"])
+    assert [s["nprobe"] for s in data["nprobe_sweep"]] == sorted(
+        s["nprobe"] for s in data["nprobe_sweep"]
+    )
+    _positive(data["reopened"]["approximate"]["p50_ms"], data["reopened"]["file_mb"])
     assert (results / "scale.png").stat().st_size > 0

@@ -39,9 +39,7 @@ def test_plan_is_exact_up_to_the_threshold_then_ivf():
     assert ivf_lists(20, config) == 1
 
 
-@pytest.mark.parametrize(
-    "bad", [{"ivf_nprobe": 0}, {"ann_threshold": -1}, {"ivf_lists": -5}]
-)
+@pytest.mark.parametrize("bad", [{"ivf_nprobe": 0}, {"ann_threshold": -1}, {"ivf_lists": -5}])
 def test_bad_ann_settings_are_config_errors(bad):
     with pytest.raises(ConfigError):
         RetrievalConfig(**bad)
