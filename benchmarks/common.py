@@ -512,6 +512,48 @@ class VectorCache:
         self._keys_path.write_text(json.dumps(keys))
 
 
+class SpanCache:
+    """Real sentence (span) vectors of passage texts, kept on disk between runs: for each
+    text hash, its spans and their float16 vectors from the passage's forward pass."""
+
+    def __init__(self, folder: Path, model: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        name = hashlib.blake2b(model.encode(), digest_size=6).hexdigest()
+        self._vectors_path = folder / f"spans-{name}.npy"
+        self._keys_path = folder / f"spans-{name}.json"
+        self._rows: dict[str, tuple[int, int, str]] = {}
+        self._vectors = np.zeros((0, 0), dtype=np.float16)
+        if self._vectors_path.exists() and self._keys_path.exists():
+            rows = json.loads(self._keys_path.read_text())
+            self._vectors = np.load(self._vectors_path)
+            self._rows = {k: tuple(v) for k, v in rows.items()}
+
+    @staticmethod
+    def _spans_key(spans: list[tuple[int, int]]) -> str:
+        return ",".join(f"{a}-{b}" for a, b in spans)
+
+    def get(self, text: str, spans: list[tuple[int, int]] | None = None) -> np.ndarray | None:
+        """The cached span vectors of ``text`` (only if cached for ``spans``, if given)."""
+        found = self._rows.get(VectorCache.key(text))
+        if found is None or (spans is not None and found[2] != self._spans_key(spans)):
+            return None
+        start, count, _ = found
+        return self._vectors[start : start + count]
+
+    def add(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], vectors: np.ndarray
+    ) -> None:
+        """Adds ``vectors`` (every text's spans, in order) and saves the cache."""
+        base, parts = len(self._vectors), []
+        for text, text_spans in zip(texts, spans, strict=True):
+            self._rows[VectorCache.key(text)] = (base, len(text_spans), self._spans_key(text_spans))
+            base += len(text_spans)
+        parts = [self._vectors, vectors] if len(self._vectors) else [vectors]
+        self._vectors = np.concatenate(parts).astype(np.float16)
+        np.save(self._vectors_path, self._vectors)
+        self._keys_path.write_text(json.dumps(self._rows))
+
+
 class CachingEncoder(Encoder):
     """An :class:`Encoder` for *setting up* benchmark indexes: cached real vectors for
     known texts, the real model for the others, and for a synthetic variant its real
@@ -523,6 +565,7 @@ class CachingEncoder(Encoder):
     ) -> None:
         super().__init__(config.model, config.batch_size)
         self.cache = cache
+        self.span_cache = SpanCache(cache.folder, config.model)
         self.variants = variants
 
     def encode(self, texts: list[str], progress: bool | None = None) -> np.ndarray:
@@ -541,6 +584,42 @@ class CachingEncoder(Encoder):
                 out[i] = out[i] + SYNTHETIC_NOISE * noise / np.linalg.norm(noise)
                 out[i] /= np.linalg.norm(out[i])
         return np.ascontiguousarray(out, dtype=np.float32)
+
+    def encode_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Passage vectors as :meth:`encode`, and sentence vectors: real ones (cached) for
+        real passages; for a synthetic variant, its real twin's sentence vectors plus
+        noise when both have as many sentences, else its own passage vector per span.
+        The values of synthetic sentence vectors do not change the work a query does."""
+        real = {t: s for t, s in zip(texts, spans, strict=True) if t not in self.variants}
+        missing = [t for t, s in real.items() if self.span_cache.get(t, s) is None]
+        if missing:
+            logger.info("embedding %d passages and their sentences (cached after)", len(missing))
+            missing_spans = [real[t] for t in missing]
+            vectors, sentences = super().encode_with_spans(missing, missing_spans, progress)
+            self.cache.add(missing, vectors)
+            self.span_cache.add(missing, missing_spans, sentences)
+        passages = self.encode(texts, progress=False)
+        parts = [
+            self._sentences(text, text_spans, vector)
+            for text, text_spans, vector in zip(texts, spans, passages, strict=True)
+        ]
+        width = passages.shape[1] if len(passages) else self.dimension
+        flat = np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.float16)
+        return passages, flat.astype(np.float16).reshape(-1, width)
+
+    def _sentences(self, text: str, spans: list[tuple[int, int]], vector: np.ndarray) -> np.ndarray:
+        if text not in self.variants:
+            return self.span_cache.get(text, spans)
+        twin = self.span_cache.get(self.variants[text])
+        if twin is None or len(twin) != len(spans):
+            return np.tile(vector.astype(np.float16), (len(spans), 1))
+        rng = np.random.default_rng(int(VectorCache.key(text)[8:16], 16))
+        noise = rng.standard_normal(twin.shape).astype(np.float32)
+        noise *= SYNTHETIC_NOISE / np.linalg.norm(noise, axis=1, keepdims=True)
+        out = twin.astype(np.float32) + noise
+        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float16)
 
 
 def vector_cache(ctx: Context) -> VectorCache:

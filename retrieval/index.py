@@ -12,6 +12,8 @@ Layout::
         sentences.npy       float16 vectors of each passage's sentences, in context
         sentence_offsets.npy  where each passage's sentences start in sentences.npy
         sentence_spans.npy  each sentence's character span in its passage's text
+        sentence_terms.npy  each sentence's distinct BM25 term ids (for re-ranking)
+        sentence_term_offsets.npy  where each sentence's term ids start
         dense.faiss         the FAISS index (exact, or IVF above ann_threshold)
         bm25/               the bm25s index
 
@@ -22,6 +24,7 @@ one.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -46,7 +49,7 @@ from .store import PassageStore, SourceInfo
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever the on-disk layout or the passage splitting changes.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # Settings whose change invalidates stored passages or vectors.
 _CONTENT_SETTINGS = (
     "model",
@@ -92,6 +95,10 @@ class Index:
         self.sentences: np.ndarray = np.load(path / "sentences.npy", mmap_mode="r")
         self.sentence_offsets: np.ndarray = np.load(path / "sentence_offsets.npy")
         self.sentence_spans: np.ndarray = np.load(path / "sentence_spans.npy", mmap_mode="r")
+        self.sentence_terms: np.ndarray = np.load(path / "sentence_terms.npy", mmap_mode="r")
+        self.sentence_term_offsets: np.ndarray = np.load(
+            path / "sentence_term_offsets.npy", mmap_mode="r"
+        )
         self.dense = DenseIndex.load(path / "dense.faiss", config.ivf_nprobe)
         self.lexical = LexicalIndex.load(path / "bm25")
         self._check()
@@ -107,15 +114,21 @@ class Index:
         sentences = (offsets[-1] if len(offsets) else -1, len(self.sentence_spans))
         if len(offsets) != n + 1 or sentences != (len(self.sentences),) * 2:
             raise IndexStateError("sentence vectors do not match the passages")
+        terms = self.sentence_term_offsets
+        if len(terms) != len(self.sentences) + 1 or terms[-1] != len(self.sentence_terms):
+            raise IndexStateError("sentence terms do not match the sentences")
 
     def sentence_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The rows in ``sentences`` of the sentences of passages ``rows``, and where each
         passage's run of them starts (every passage has at least one)."""
-        starts, ends = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
-        counts = ends - starts
-        firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        within = np.arange(int(counts.sum())) - np.repeat(firsts, counts)
-        return np.repeat(starts, counts) + within, firsts
+        return runs(self.sentence_offsets, rows)
+
+    def term_rows(self, sentence_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct BM25 term ids of sentences ``sentence_rows``, and for each id the
+        position in ``sentence_rows`` of the sentence holding it."""
+        where, firsts = runs(self.sentence_term_offsets, sentence_rows)
+        counts = np.diff(np.append(firsts, len(where)))
+        return self.sentence_terms[where], np.repeat(np.arange(len(sentence_rows)), counts)
 
     def __len__(self) -> int:
         return self.manifest.passages
@@ -157,6 +170,17 @@ class Index:
 
     def close(self) -> None:
         self.store.close()
+
+
+def runs(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For items ``rows`` of a ragged array whose item ``i`` is ``offsets[i]`` up to
+    ``offsets[i + 1]``: the positions of their elements, and where each item's run of
+    them starts in that result."""
+    starts = np.asarray(offsets[rows], dtype=np.int64)
+    counts = np.asarray(offsets[rows + 1], dtype=np.int64) - starts
+    firsts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    within = np.arange(int(counts.sum())) - np.repeat(firsts, counts)
+    return np.repeat(starts, counts) + within, firsts
 
 
 def _live_generation(index_dir: Path) -> Path:
@@ -316,7 +340,7 @@ class IndexBuilder:
             dense = DenseIndex.build(vectors, self.config)
             lexical = build_lexical(passages, self.config)
             np.save(tmp / "vectors.npy", vectors)
-            _save_sentences(tmp, [p for p in parts if p.passages])
+            _save_sentences(tmp, [p for p in parts if p.passages], lexical)
             dense.save(tmp / "dense.faiss")
             (tmp / "bm25").mkdir()
             lexical.save(tmp / "bm25")
@@ -352,11 +376,19 @@ def build_lexical(passages: list[Passage], config: RetrievalConfig) -> LexicalIn
     return LexicalIndex.build(texts, k1=config.bm25_k1, b=config.bm25_b)
 
 
-def _save_sentences(folder: Path, parts: list[_Part]) -> None:
+def _save_sentences(folder: Path, parts: list[_Part], lexical: LexicalIndex) -> None:
     counts = np.concatenate([p.counts for p in parts if p.counts is not None])
+    spans = np.concatenate([p.spans for p in parts])
+    offsets = np.concatenate([[0], np.cumsum(counts)])
     np.save(folder / "sentences.npy", np.concatenate([p.sentences for p in parts]))
-    np.save(folder / "sentence_offsets.npy", np.concatenate([[0], np.cumsum(counts)]))
-    np.save(folder / "sentence_spans.npy", np.concatenate([p.spans for p in parts]))
+    np.save(folder / "sentence_offsets.npy", offsets)
+    np.save(folder / "sentence_spans.npy", spans)
+    # Stemming at build time what re-ranking would otherwise stem for every question.
+    texts = [x.text for p in parts for x in p.passages]
+    per_text = [spans[a:b].tolist() for a, b in itertools.pairwise(offsets)]
+    terms, term_offsets = lexical.span_terms(texts, per_text)
+    np.save(folder / "sentence_terms.npy", terms)
+    np.save(folder / "sentence_term_offsets.npy", term_offsets)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

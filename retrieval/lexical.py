@@ -9,6 +9,7 @@ import itertools
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +42,32 @@ class Analyzer:
         stems = self._stemmer.stemWords([w for chunk in chunks for w in chunk])
         bounds = np.cumsum([0] + [len(chunk) for chunk in chunks])
         return [set(stems[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+@dataclass(frozen=True, eq=False)
+class QuestionTerms:
+    """A question's terms as the BM25 index knows them.
+
+    Attributes:
+        ids: the vocabulary ids of its known terms, sorted.
+        weights: their IDF, in the same order.
+        total: the question's whole weight: ``weights`` plus, for each term the corpus
+            lacks, the IDF the rarest term would have.
+    """
+
+    ids: np.ndarray
+    weights: np.ndarray
+    total: float
+
+    def held(self, term_ids: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
+        """The share of the question's weight each of ``count`` groups holds, given the
+        distinct ``term_ids`` of all groups and the group of each."""
+        if not self.total or not len(self.ids) or not len(term_ids):
+            return np.zeros(count, dtype=np.float32)
+        where = np.searchsorted(self.ids, term_ids).clip(max=len(self.ids) - 1)
+        match = self.ids[where] == term_ids
+        sums = np.bincount(groups[match], weights=self.weights[where[match]], minlength=count)
+        return (sums / self.total).astype(np.float32)
 
 
 @lru_cache(maxsize=1)
@@ -89,22 +116,44 @@ class LexicalIndex:
         df = self.doc_freq[term_ids].astype(np.float64)
         return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    def question_weights(self, question: str) -> tuple[dict[str, float], float]:
-        """IDF of each of the question's terms the corpus knows, and the question's total
-        weight, in which a term the corpus lacks weighs as much as the rarest can."""
+    def question_terms(self, question: str) -> QuestionTerms:
+        """The question's terms the corpus knows, weighted by IDF; in the question's
+        total weight a term the corpus lacks weighs as much as the rarest can."""
         terms = set(self.analyzer.terms(question))
         vocab = self.bm25.vocab_dict
-        known = [t for t in terms if t in vocab]
-        weights = dict(zip(known, self.idf([vocab[t] for t in known]).tolist(), strict=True))
+        ids = np.array(sorted(vocab[t] for t in terms if t in vocab), dtype=np.int32)
+        weights = self.idf(ids.tolist()) if len(ids) else np.zeros(0)
         unknown = float(np.log(1.0 + (len(self) + 0.5) / 0.5))  # idf at df = 0
-        return weights, sum(weights.values()) + unknown * (len(terms) - len(known))
+        total = float(weights.sum()) + unknown * (len(terms) - len(ids))
+        return QuestionTerms(ids, weights, total)
 
-    def coverage(self, text: str, weights: dict[str, float], total: float) -> float:
-        """Share of a question's weight (see :meth:`question_weights`) found in ``text``."""
-        if not total:
+    def coverage(self, text: str, question: QuestionTerms) -> float:
+        """Share of a question's weight found in ``text``."""
+        if not question.total:
             return 0.0
-        present = set(self.analyzer.terms(text))
-        return sum(w for t, w in weights.items() if t in present) / total
+        vocab = self.bm25.vocab_dict
+        present = {vocab[t] for t in self.analyzer.terms(text) if t in vocab}
+        held = np.isin(question.ids, list(present))
+        return float(question.weights[held].sum()) / question.total
+
+    def span_terms(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct term ids of every span of every text, for re-ranking without
+        analysing passages at query time.
+
+        Returns:
+            The term ids of all spans (text order, then span order), and where each
+            span's run of them starts (one more entry than there are spans).
+        """
+        vocab = self.bm25.vocab_dict
+        runs: list[list[int]] = []
+        for text, text_spans in zip(texts, spans, strict=True):
+            for terms in self.analyzer.sentence_terms(text, text_spans):
+                runs.append(sorted(vocab[t] for t in terms if t in vocab))
+        ids = np.fromiter(itertools.chain.from_iterable(runs), dtype=np.int32)
+        offsets = np.concatenate([[0], np.cumsum([len(r) for r in runs], dtype=np.int64)])
+        return ids, offsets.astype(np.int64)
 
     def save(self, folder: Path) -> None:
         self.bm25.save(str(folder), show_progress=False)

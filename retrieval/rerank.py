@@ -53,18 +53,21 @@ class SentenceReranker:
         self.index = index
         self.config = config
 
-    def sentences(
-        self, question: str, vector: np.ndarray, rows: np.ndarray, texts: list[str]
-    ) -> list[Sentences]:
-        """The scored sentences of each passage ``rows`` (``texts`` in the same order)."""
+    def sentences(self, question: str, vector: np.ndarray, rows: np.ndarray) -> list[Sentences]:
+        """The scored sentences of each passage ``rows``, from what the index stored at
+        build time: no passage is read or analysed here."""
         sentence_rows, firsts = self.index.sentence_rows(rows)
         vectors = np.asarray(self.index.sentences[sentence_rows], dtype=np.float32)
-        meaning = np.split(vectors @ vector, firsts[1:])
-        spans = np.split(np.asarray(self.index.sentence_spans[sentence_rows]), firsts[1:])
-        weights, total = self.index.lexical.question_weights(question)
+        spans = np.asarray(self.index.sentence_spans[sentence_rows])
+        term_ids, groups = self.index.term_rows(sentence_rows)
+        words = self.index.lexical.question_terms(question).held(
+            term_ids, groups, len(sentence_rows)
+        )
+        cuts = firsts[1:]
+        meaning = np.split(vectors @ vector, cuts)
         return [
-            Sentences(s, m, self._words(text, s, weights, total))
-            for text, s, m in zip(texts, spans, meaning, strict=True)
+            Sentences(*parts)
+            for parts in zip(np.split(spans, cuts), meaning, np.split(words, cuts), strict=True)
         ]
 
     def scores(
@@ -84,16 +87,6 @@ class SentenceReranker:
         # small cosine gaps among a few close candidates to the full range.
         weight = self.config.dense_weight
         return weight * _by_max(dense) + (1 - weight) * words
-
-    def _words(
-        self, text: str, spans: np.ndarray, weights: dict[str, float], total: float
-    ) -> np.ndarray:
-        """Each sentence's share of the question's weight."""
-        if not total or not weights:
-            return np.zeros(len(spans), dtype=np.float32)
-        terms = self.index.lexical.analyzer.sentence_terms(text, spans.tolist())
-        held = [sum(weights[t] for t in sentence & weights.keys()) for sentence in terms]
-        return np.array(held, dtype=np.float32) / total
 
 
 def _by_max(scores: np.ndarray) -> np.ndarray:

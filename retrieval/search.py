@@ -84,9 +84,7 @@ class Searcher:
         page = ranked[offset : offset + k]
         missing = [(r, p) for r, p in page if r not in sentences]
         if missing:  # a page past the re-ranked passages
-            found = self.reranker.sentences(
-                question, vector, np.array([r for r, _ in missing]), [p.text for _, p in missing]
-            )
+            found = self.reranker.sentences(question, vector, np.array([r for r, _ in missing]))
             sentences.update(zip([r for r, _ in missing], found, strict=True))
         position = {int(r): i for i, r in enumerate(rows)}
         hits = [
@@ -132,8 +130,7 @@ class Searcher:
         top, rest = order[: self.config.rerank_depth], order[self.config.rerank_depth :]
         if len(top) < 2:
             return order, fused, {}
-        texts = [p.text for p in self.index.store.get(rows[top].tolist())]
-        sentences = self.reranker.sentences(question, vector, rows[top], texts)
+        sentences = self.reranker.sentences(question, vector, rows[top])
         scores = fused.copy()
         scores[top] = self.reranker.scores(vector, rows[top], sentences, lexical[top])
         if len(rest):
@@ -168,7 +165,7 @@ class Searcher:
             return 0.0
         (best,) = self.index.store.get([int(rows[int(np.argmax(lexical))])])
         lex = self.index.lexical
-        return lex.coverage(f"{best.title}\n{best.text}", *lex.question_weights(question))
+        return lex.coverage(f"{best.title}\n{best.text}", lex.question_terms(question))
 
     def _distinct(self, rows: np.ndarray, limit: int) -> list[tuple[int, Passage]]:
         """The first ``limit`` passages with distinct texts (corpora repeat articles)."""

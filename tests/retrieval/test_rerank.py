@@ -50,9 +50,7 @@ def test_sentences_are_scored_in_meaning_and_words(harbour, tmp_path, encoder):
     rows = np.arange(len(index))
     vector = encoder.encode([QUESTION], progress=False)[0]
     passages = index.store.get(rows.tolist())
-    scored = SentenceReranker(index, index.config).sentences(
-        QUESTION, vector, rows, [p.text for p in passages]
-    )
+    scored = SentenceReranker(index, index.config).sentences(QUESTION, vector, rows)
     # Meaning: the vectors pooled at index time, recomputed here from the passages.
     texts = [p.embedding_text(True) for p in passages]
     spans = [p.embedding_spans(True) for p in passages]
@@ -64,10 +62,19 @@ def test_sentences_are_scored_in_meaning_and_words(harbour, tmp_path, encoder):
         assert [tuple(x) for x in sentences.spans] == passage.sentence_spans()
     # Words: "zorvik" and "ferri" are known; "time" and "depart" are not in the corpus
     # and weigh as the rarest term would.
-    weights, total = index.lexical.question_weights(QUESTION)
-    assert set(weights) == {"zorvik", "ferri"} and total > sum(weights.values())
+    lexical = index.lexical
+    question = lexical.question_terms(QUESTION)
+    vocab = lexical.bm25.vocab_dict
+    assert question.ids.tolist() == sorted([vocab["zorvik"], vocab["ferri"]])
+    assert question.total > question.weights.sum()
     answer = next(s for p, s in zip(passages, scored, strict=True) if "seven" in p.text)
-    assert answer.words.tolist() == pytest.approx([0.0, 0.0, sum(weights.values()) / total, 0.0])
+    share = question.weights.sum() / question.total
+    assert answer.words.tolist() == pytest.approx([0.0, 0.0, share, 0.0])
+    # The term ids stored at build time give what analysing the passages now gives.
+    for passage, sentences in zip(passages, scored, strict=True):
+        terms = lexical.analyzer.sentence_terms(passage.text, sentences.spans.tolist())
+        now = [lexical.coverage(" ".join(t), question) for t in terms]
+        assert sentences.words.tolist() == pytest.approx(now)
     assert "seven in the morning" in passages[scored.index(answer)].text[slice(*answer.best())]
 
 
