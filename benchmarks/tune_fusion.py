@@ -31,7 +31,7 @@ def with_bm25(retriever: Retriever, config: RetrievalConfig) -> Retriever:
     index = retriever.index
     index.lexical = build_lexical(index.store.get(list(range(len(index)))), config)
     index.config = config
-    retriever._searcher = Searcher(index, retriever.encoder)
+    retriever.searcher = Searcher(index, retriever.encoder)
     return retriever
 
 

@@ -86,14 +86,11 @@ def candidates(
     retriever: Retriever, queries: dict[str, str], vectors: np.ndarray, depth: int = 100
 ) -> dict[str, Candidates]:
     """The candidates ``search()`` would fuse, for each query (vectors in query order)."""
-    searcher = retriever._searcher
     out = {}
     for (qid, text), vector in zip(queries.items(), vectors, strict=True):
-        rows, dense, lexical, _ = searcher._candidates(text, vector, depth * 2)
-        fused = fuse(dense, lexical, retriever.config)
-        order = np.argsort(-fused, kind="stable")
-        _, reranked, _ = searcher._rerank(text, vector, rows, order, lexical, fused)
-        out[qid] = Candidates(_doc_ids(retriever, rows), dense, lexical, reranked)
+        ranking = retriever.searcher.ranking(text, vector, depth * 2)
+        docs = _doc_ids(retriever, ranking.rows)
+        out[qid] = Candidates(docs, ranking.similarity, ranking.lexical, ranking.reranked)
     return out
 
 

@@ -54,7 +54,9 @@ class Retriever:
     def __init__(self, index: Index, encoder: Encoder | None = None) -> None:
         self.index = index
         self.encoder = encoder or Encoder(index.config.model, index.config.batch_size)
-        self._searcher = Searcher(index, self.encoder)
+        #: The search engine over ``index`` (its :meth:`Searcher.ranking` exposes every
+        #: stage's scores, for evaluation).
+        self.searcher = Searcher(index, self.encoder)
         #: How many passages the call that made this retriever embedded.
         self.embedded = 0
 
@@ -102,11 +104,11 @@ class Retriever:
         Raises:
             QuestionError: the question is empty.
         """
-        return self._searcher.search(question, k=k, offset=offset)
+        return self.searcher.search(question, k=k, offset=offset)
 
     def search_many(self, questions: list[str], k: int = 3, offset: int = 0) -> list[SearchResult]:
         """Like :meth:`search` for several questions, encoded in one batch."""
-        return self._searcher.search_many(questions, k=k, offset=offset)
+        return self.searcher.search_many(questions, k=k, offset=offset)
 
     def sources(self) -> list[SourceInfo]:
         """The indexed documents, with titles and metadata."""

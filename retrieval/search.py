@@ -3,6 +3,8 @@ the no-answer decision, duplicate removal and the answering sentence."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .embeddings import Encoder
@@ -24,6 +26,25 @@ def normalize_question(question: str) -> str:
     if not text:
         raise QuestionError("the question is empty")
     return text
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A question's candidate passages and their score at each stage.
+
+    Attributes:
+        rows: the candidates' rows in the index.
+        similarity: cosine similarity to the question.
+        lexical: BM25 score.
+        fused: the first-stage fusion of both.
+        reranked: the final score (fused, re-ranked by best sentence).
+    """
+
+    rows: np.ndarray
+    similarity: np.ndarray
+    lexical: np.ndarray
+    fused: np.ndarray
+    reranked: np.ndarray
 
 
 class Searcher:
@@ -114,6 +135,22 @@ class Searcher:
         # Exact cosines for every candidate, including those only BM25 found.
         similarity = np.asarray(self.index.vectors[rows] @ vector, dtype=np.float32)
         return rows, similarity, np.asarray(bm25[rows], dtype=np.float32), term_ids
+
+    def ranking(self, question: str, vector: np.ndarray, depth: int) -> Ranking:
+        """Every candidate ``search()`` would weigh for ``question``, with each stage's
+        scores, before the no-answer decision and the relevance cut (for evaluation).
+
+        Args:
+            question: the question as asked.
+            vector: its encoding.
+            depth: how many candidates each of dense and BM25 search at least returns.
+        """
+        text, _ = self._prepare(question)
+        rows, similarity, lexical, _ = self._candidates(text, vector, depth)
+        fused = fuse(similarity, lexical, self.config)
+        order = np.argsort(-fused, kind="stable")
+        _, reranked, _ = self._rerank(text, vector, rows, order, lexical, fused)
+        return Ranking(rows, similarity, lexical, fused, reranked)
 
     def _rerank(
         self,

@@ -91,3 +91,16 @@ def test_duplicate_articles_do_not_fill_the_results_twice(tmp_path, encoder):
     retriever = Retriever.from_corpus(tmp_path, tmp_path / ".idx", encoder=encoder)
     texts = [h.text for h in retriever.search("When will the storm hit?", k=3).hits]
     assert texts.count("A severe storm will hit the northern coast on Friday night.") == 1
+
+
+def test_ranking_exposes_each_stage_and_agrees_with_search(seeds_retriever: Retriever):
+    question = "Who invested in Pateo?"
+    vector = seeds_retriever.encoder.encode([question], progress=False)[0]
+    ranking = seeds_retriever.searcher.ranking(question, vector, depth=10)
+    n = len(ranking.rows)
+    assert n >= 10 and len(set(ranking.rows.tolist())) == n
+    scores = (ranking.similarity, ranking.lexical, ranking.fused, ranking.reranked)
+    assert all(len(s) == n for s in scores)
+    top_row = int(ranking.rows[int(ranking.reranked.argmax())])
+    (top,) = seeds_retriever.index.store.get([top_row])
+    assert seeds_retriever.search(question, k=1).hits[0].text == top.text
