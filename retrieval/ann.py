@@ -102,6 +102,12 @@ class DenseIndex:
         """Cells searched per question (None for an index without cells)."""
         return int(self.index.nprobe) if isinstance(self.index, faiss.IndexIVF) else None
 
+    @property
+    def exact_scores(self) -> bool:
+        """Whether the scores a search returns are the exact inner products (the index
+        stores the vectors uncompressed, even if it searches only part of them)."""
+        return isinstance(self.index, (faiss.IndexFlat, faiss.IndexIVFFlat, faiss.IndexHNSWFlat))
+
     def set_nprobe(self, nprobe: int) -> None:
         if isinstance(self.index, faiss.IndexIVF):
             self.index.nprobe = max(1, min(int(nprobe), int(self.index.nlist)))

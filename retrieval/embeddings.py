@@ -118,36 +118,59 @@ class Encoder:
         """
         if progress is None:
             progress = sys.stderr.isatty() and len(texts) > self.batch_size
+        width = self.dimension
+        # Longest first, as sentence-transformers orders a call, so batches pad little.
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        pooled: list[np.ndarray] = [np.empty(0)] * len(texts)
-        step = self.batch_size * 16
+        vectors = np.empty((len(texts), width), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.empty((0, width), dtype=np.float16)] * len(texts)
         with tqdm(total=len(texts), unit="passage", desc="Embedding", disable=not progress) as bar:
-            for start in range(0, len(texts), step):
-                rows = order[start : start + step]
-                chunk = self._encode_pooled([texts[i] for i in rows], [spans[i] for i in rows])
-                for row, (vector, span_vectors) in zip(rows, chunk, strict=True):
+            for start in range(0, len(texts), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                batch = self._forward_pooled([texts[i] for i in rows], [spans[i] for i in rows])
+                for row, (vector, span_vectors) in zip(rows, batch, strict=True):
                     vectors[row], pooled[row] = vector, span_vectors
                 bar.update(len(rows))
-        width = self.dimension
         flat = np.concatenate(pooled) if pooled else np.zeros((0, width), dtype=np.float16)
         return vectors, flat.reshape(-1, width)
 
-    def _encode_pooled(
+    def _forward_pooled(
         self, texts: list[str], spans: list[list[tuple[int, int]]]
     ) -> list[tuple[np.ndarray, np.ndarray]]:
-        outputs = self.model.encode(
-            texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False
-        )
-        offsets = self.model.tokenizer(
+        """One batch through the model, tokenised once (with character offsets), and
+        every span pooled in one batched product."""
+        import torch
+
+        features = self.model.tokenizer(
             texts,
-            return_offsets_mapping=True,
+            padding=True,
             truncation=True,
             max_length=self.model.max_seq_length,
-        )["offset_mapping"]
+            return_offsets_mapping=True,
+            return_tensors="pt",
+        )
+        offsets = features.pop("offset_mapping")
+        with torch.inference_mode():
+            out = self.model(dict(features))
+            tokens, sentence = out["token_embeddings"], out["sentence_embedding"]
+            sentence = torch.nn.functional.normalize(sentence.float(), dim=-1)
+            width = max(len(s) for s in spans)
+            bounds = torch.full((len(texts), max(width, 1), 2), -1, dtype=offsets.dtype)
+            for n, text_spans in enumerate(spans):
+                if text_spans:
+                    bounds[n, : len(text_spans)] = torch.tensor(text_spans, dtype=offsets.dtype)
+            real = (offsets[..., 1] > offsets[..., 0])[:, None, :]  # special tokens: empty
+            inside = (
+                real
+                & (offsets[:, None, :, 0] >= bounds[:, :, None, 0])
+                & (offsets[:, None, :, 1] <= bounds[:, :, None, 1])
+            )
+            sums = torch.bmm(inside.to(tokens.dtype), tokens).float()
+            means = torch.nn.functional.normalize(sums, dim=-1)
+            empty = inside.sum(-1) == 0
+            means = torch.where(empty[..., None], sentence[:, None, :], means)
+        vectors, span_vectors = sentence.numpy(), means.to(torch.float16).numpy()
         return [
-            _pool(output, np.asarray(offset, dtype=np.int64).reshape(-1, 2), text_spans)
-            for output, offset, text_spans in zip(outputs, offsets, spans, strict=True)
+            (vectors[n], span_vectors[n, : len(text_spans)]) for n, text_spans in enumerate(spans)
         ]
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
@@ -159,22 +182,3 @@ class Encoder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
-
-
-def _pool(
-    output: dict, offsets: np.ndarray, spans: list[tuple[int, int]]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The text's normalised vector and the normalised mean token vector of each span."""
-    vector = output["sentence_embedding"].float().numpy()
-    vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
-    tokens = output["token_embeddings"][: len(offsets)].float().numpy()
-    real = offsets[:, 1] > offsets[:, 0]  # special tokens have empty offsets
-    pooled = np.empty((len(spans), len(vector)), dtype=np.float16)
-    for n, (start, end) in enumerate(spans):
-        inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
-        if not inside.any():
-            pooled[n] = vector
-            continue
-        mean = tokens[inside].mean(axis=0)
-        pooled[n] = mean / max(float(np.linalg.norm(mean)), 1e-12)
-    return vector.astype(np.float32), pooled

@@ -71,15 +71,11 @@ class SentenceReranker:
         ]
 
     def scores(
-        self,
-        vector: np.ndarray,
-        rows: np.ndarray,
-        sentences: list[Sentences],
-        lexical: np.ndarray,
+        self, similarity: np.ndarray, sentences: list[Sentences], lexical: np.ndarray
     ) -> np.ndarray:
-        """Fused scores of passages ``rows`` given their sentences and BM25 scores."""
-        passages = np.asarray(self.index.vectors[rows], dtype=np.float32) @ vector
-        dense = np.maximum(passages, [s.meaning.max() for s in sentences])
+        """Fused scores of passages given their cosine similarity to the question, their
+        scored sentences and their BM25 scores."""
+        dense = np.maximum(similarity, [s.meaning.max() for s in sentences])
         share = self.config.sentence_lexical_weight
         coverage = np.array([s.words.max() for s in sentences], dtype=np.float32)
         words = share * coverage + (1 - share) * _by_max(lexical)

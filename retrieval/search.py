@@ -100,7 +100,9 @@ class Searcher:
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
         order = order[self._relevant(similarity[order], lexical[order])]
-        order, fused, sentences = self._rerank(question, vector, rows, order, lexical, fused)
+        order, fused, sentences = self._rerank(
+            question, vector, rows, order, similarity, lexical, fused
+        )
         ranked = self._distinct(rows[order], offset + k + 1)
         page = ranked[offset : offset + k]
         missing = [(r, p) for r, p in page if r not in sentences]
@@ -125,15 +127,16 @@ class Searcher:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
         """Union of the top dense and top BM25 passages, with both scores for each."""
         depth = max(self.config.candidates, needed * 2)
-        _, dense_rows = self.index.dense.search(vector[None, :], depth)
+        dense_scores, dense_rows = self.index.dense.search(vector[None, :], depth)
+        found = dense_rows[0] >= 0
+        dense_rows, dense_scores = dense_rows[0][found], dense_scores[0][found]
         term_ids = self.index.lexical.term_ids(question)
         bm25 = self.index.lexical.scores(term_ids)
         top = min(depth, len(bm25))
         lexical_rows = np.argpartition(-bm25, top - 1)[:top] if top < len(bm25) else np.arange(top)
         lexical_rows = lexical_rows[bm25[lexical_rows] > 0]
-        rows = np.unique(np.concatenate([dense_rows[0][dense_rows[0] >= 0], lexical_rows]))
-        # Exact cosines for every candidate, including those only BM25 found.
-        similarity = np.asarray(self.index.vectors[rows] @ vector, dtype=np.float32)
+        rows = np.unique(np.concatenate([dense_rows, lexical_rows]))
+        similarity = self._similarity(vector, rows, dense_rows, dense_scores)
         return rows, similarity, np.asarray(bm25[rows], dtype=np.float32), term_ids
 
     def ranking(self, question: str, vector: np.ndarray, depth: int) -> Ranking:
@@ -149,8 +152,23 @@ class Searcher:
         rows, similarity, lexical, _ = self._candidates(text, vector, depth)
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
-        _, reranked, _ = self._rerank(text, vector, rows, order, lexical, fused)
+        _, reranked, _ = self._rerank(text, vector, rows, order, similarity, lexical, fused)
         return Ranking(rows, similarity, lexical, fused, reranked)
+
+    def _similarity(
+        self, vector: np.ndarray, rows: np.ndarray, dense_rows: np.ndarray, scores: np.ndarray
+    ) -> np.ndarray:
+        """Exact cosines of ``rows``: the dense search's own scores where they are exact,
+        and the stored vectors only for the rest (those only BM25 found), so a question
+        reads few vectors from disk."""
+        similarity = np.empty(len(rows), dtype=np.float32)
+        known = np.zeros(len(rows), dtype=bool)
+        if self.index.dense.exact_scores and len(dense_rows):
+            where = np.searchsorted(rows, dense_rows)
+            similarity[where], known[where] = scores, True
+        rest = rows[~known]
+        similarity[~known] = np.asarray(self.index.vectors[rest], dtype=np.float32) @ vector
+        return similarity
 
     def _rerank(
         self,
@@ -158,6 +176,7 @@ class Searcher:
         vector: np.ndarray,
         rows: np.ndarray,
         order: np.ndarray,
+        similarity: np.ndarray,
         lexical: np.ndarray,
         fused: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, dict[int, Sentences]]:
@@ -169,7 +188,7 @@ class Searcher:
             return order, fused, {}
         sentences = self.reranker.sentences(question, vector, rows[top])
         scores = fused.copy()
-        scores[top] = self.reranker.scores(vector, rows[top], sentences, lexical[top])
+        scores[top] = self.reranker.scores(similarity[top], sentences, lexical[top])
         if len(rest):
             scores[rest] += scores[top].min() - fused[rest].max() - 1e-6
         reordered = np.concatenate([top[np.argsort(-scores[top], kind="stable")], rest])
