@@ -20,3 +20,11 @@ def test_a_span_cut_off_by_the_length_limit_gets_its_texts_vector(encoder):
     whole, pooled = encoder.encode_with_spans([text], [[(0, 4), (2900, 2999)]], progress=False)
     assert np.allclose(pooled[1].astype(np.float32), whole[0], atol=1e-2)
     assert not np.allclose(pooled[0].astype(np.float32), whole[0], atol=1e-3)
+
+
+def test_encoding_matches_sentence_transformers_own_encode(encoder):
+    # encode() calls the tokenizer and modules directly (faster per question); it must
+    # give what the library's encode() gives, for short and truncated texts alike.
+    texts = ["Who invested in Pateo?", "Harbour news\nThe ferry leaves at seven.", "word " * 600]
+    library = encoder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert np.allclose(encoder.encode(texts, progress=False), library, atol=1e-5)
