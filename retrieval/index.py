@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever the on-disk layout or the passage splitting changes.
 FORMAT_VERSION = 5
+#: Earlier formats whose vectors a build reuses (only files computed from the stored
+#: passages are new since: format 5 added the sentences' BM25 term ids).
+_REUSABLE_FORMATS = (4,)
 # Settings whose change invalidates stored passages or vectors.
 _CONTENT_SETTINGS = (
     "model",
@@ -95,10 +98,14 @@ class Index:
         self.sentences: np.ndarray = np.load(path / "sentences.npy", mmap_mode="r")
         self.sentence_offsets: np.ndarray = np.load(path / "sentence_offsets.npy")
         self.sentence_spans: np.ndarray = np.load(path / "sentence_spans.npy", mmap_mode="r")
-        self.sentence_terms: np.ndarray = np.load(path / "sentence_terms.npy", mmap_mode="r")
-        self.sentence_term_offsets: np.ndarray = np.load(
-            path / "sentence_term_offsets.npy", mmap_mode="r"
-        )
+        if manifest.format_version == FORMAT_VERSION:
+            self.sentence_terms: np.ndarray = np.load(path / "sentence_terms.npy", mmap_mode="r")
+            self.sentence_term_offsets: np.ndarray = np.load(
+                path / "sentence_term_offsets.npy", mmap_mode="r"
+            )
+        else:  # an earlier format opened only so that a build can reuse its vectors
+            self.sentence_terms = np.zeros(0, dtype=np.int32)
+            self.sentence_term_offsets = np.zeros(len(self.sentences) + 1, dtype=np.int64)
         self.dense = DenseIndex.load(path / "dense.faiss", config.ivf_nprobe)
         self.lexical = LexicalIndex.load(path / "bm25")
         self._check()
@@ -134,13 +141,17 @@ class Index:
         return self.manifest.passages
 
     @classmethod
-    def open(cls, index_dir: Path, config: RetrievalConfig | None = None) -> Index:
+    def open(
+        cls, index_dir: Path, config: RetrievalConfig | None = None, upgrade: bool = False
+    ) -> Index:
         """Opens the live generation of ``index_dir``; embeds nothing.
 
         Args:
             index_dir: the index directory.
             config: query-time settings to use instead of the saved ones (settings
                 that shape the stored content must match the saved ones).
+            upgrade: also open an earlier format whose vectors a build can reuse
+                (for :class:`IndexBuilder` only: it cannot answer questions).
 
         Raises:
             IndexStateError: no index there, or it is damaged or of another format.
@@ -151,7 +162,8 @@ class Index:
             saved = RetrievalConfig.load(generation / "config.json")
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise IndexStateError(f"index at {index_dir} is damaged: {exc}") from exc
-        if manifest.format_version != FORMAT_VERSION:
+        reusable = upgrade and manifest.format_version in _REUSABLE_FORMATS
+        if manifest.format_version != FORMAT_VERSION and not reusable:
             raise IndexStateError(
                 f"index at {index_dir} has format {manifest.format_version}, "
                 f"this version reads format {FORMAT_VERSION}"
@@ -238,7 +250,8 @@ class IndexBuilder:
         previous = self._previous()
         wanted = {f.source: f.content_hash for f in files}
         self.embedded = 0
-        if previous is not None and previous.manifest.sources == wanted:
+        current = previous is not None and previous.manifest.format_version == FORMAT_VERSION
+        if previous is not None and current and previous.manifest.sources == wanted:
             planned = DenseIndex.plan(len(previous), self.config)
             if previous.dense.spec == planned:
                 logger.info(
@@ -266,10 +279,17 @@ class IndexBuilder:
         if not (self.index_dir / "CURRENT").exists():
             return None
         try:
-            index = Index.open(self.index_dir, self.config)
+            index = Index.open(self.index_dir, self.config, upgrade=True)
         except IndexStateError as exc:
             logger.warning("%s; rebuilding it from the corpus", exc)
             return None
+        if index.manifest.format_version != FORMAT_VERSION:
+            logger.warning(
+                "index at %s has format %d; upgrading it to format %d (nothing is re-embedded)",
+                self.index_dir,
+                index.manifest.format_version,
+                FORMAT_VERSION,
+            )
         return index
 
     def _part(self, file: SourceFile, previous: Index | None) -> _Part:

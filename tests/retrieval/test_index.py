@@ -99,6 +99,26 @@ def test_other_format_version_is_rebuilt(corpus, tmp_path, encoder, caplog):
     assert "format" in caplog.text and rebuilt.embedded == len(rebuilt)
 
 
+def test_format_4_index_is_upgraded_without_re_embedding(corpus, tmp_path, encoder, caplog):
+    index_dir = tmp_path / "index"
+    before = build(corpus, index_dir, encoder).search("Who invested in Pateo?")
+    # A format 4 index: the same files but the sentences' term ids, added in format 5.
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    data = manifest(index_dir)
+    data["format_version"] = 4
+    (generation / "manifest.json").write_text(json.dumps(data))
+    for name in ("sentence_terms.npy", "sentence_term_offsets.npy"):
+        (generation / name).unlink()
+    with pytest.raises(IndexStateError, match="format 4"):
+        Index.open(index_dir)
+    with caplog.at_level(logging.WARNING):
+        upgraded = build(corpus, index_dir, encoder)
+    assert "upgrading" in caplog.text and upgraded.embedded == 0
+    assert manifest(index_dir)["format_version"] == FORMAT_VERSION
+    after = upgraded.search("Who invested in Pateo?")
+    assert [(h.text, h.sentence) for h in after.hits] == [(h.text, h.sentence) for h in before.hits]
+
+
 @pytest.mark.parametrize(
     "damage", ["truncate-faiss", "delete-sqlite", "garbage-current", "short-sentences"]
 )
