@@ -544,7 +544,7 @@ class SpanCache:
         self, texts: list[str], spans: list[list[tuple[int, int]]], vectors: np.ndarray
     ) -> None:
         """Adds ``vectors`` (every text's spans, in order) and saves the cache."""
-        base, parts = len(self._vectors), []
+        base = len(self._vectors)
         for text, text_spans in zip(texts, spans, strict=True):
             self._rows[VectorCache.key(text)] = (base, len(text_spans), self._spans_key(text_spans))
             base += len(text_spans)

@@ -329,21 +329,22 @@ class IndexBuilder:
         todo = [p for p in parts if p.vectors is None and p.passages]
         passages = [x for p in todo for x in p.passages]
         texts = [x.embedding_text(self.config.embed_title) for x in passages]
-        spans = [x.embedding_spans(self.config.embed_title) for x in passages]
+        spans = [x.sentence_spans() for x in passages]
+        title = self.config.embed_title
+        shifted = [x.embedding_spans(title, s) for x, s in zip(passages, spans, strict=True)]
         if texts:
             logger.info("embedding %d passages from %d file(s)", len(texts), len(todo))
-        vectors, sentences = self.encoder.encode_with_spans(texts, spans)
+        vectors, sentences = self.encoder.encode_with_spans(texts, shifted)
         counts = np.array([len(x) for x in spans], dtype=np.int64)
+        flat = np.array([span for x in spans for span in x], dtype=np.int32).reshape(-1, 2)
         self.embedded = len(texts)
         start = first = 0
         for part in todo:
             end = start + len(part.passages)
             part.vectors, part.counts = vectors[start:end], counts[start:end]
             last = first + int(part.counts.sum())
-            part.sentences, start, first = sentences[first:last], end, last
-            part.spans = np.array(
-                [span for x in part.passages for span in x.sentence_spans()], dtype=np.int32
-            ).reshape(-1, 2)
+            part.sentences, part.spans = sentences[first:last], flat[first:last]
+            start, first = end, last
 
     def _write(self, parts: list[_Part], corpus: list[str]) -> None:
         passages = [x for p in parts for x in p.passages]

@@ -40,10 +40,13 @@ class Passage:
         """Where the passage's sentences are in :attr:`text` (at least one)."""
         return sentence_spans(self.text) or [(0, len(self.text))]
 
-    def embedding_spans(self, with_title: bool) -> list[tuple[int, int]]:
-        """Where the passage's sentences are in :meth:`embedding_text`."""
+    def embedding_spans(
+        self, with_title: bool, spans: list[tuple[int, int]] | None = None
+    ) -> list[tuple[int, int]]:
+        """Where the passage's sentences (``spans``, default :meth:`sentence_spans`) are
+        in :meth:`embedding_text`."""
         shift = len(self.title) + 1 if with_title else 0
-        return [(start + shift, end + shift) for start, end in self.sentence_spans()]
+        return [(start + shift, end + shift) for start, end in spans or self.sentence_spans()]
 
 
 def split_document(document: Document, max_chars: int) -> list[Passage]:

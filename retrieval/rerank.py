@@ -18,6 +18,7 @@ import numpy as np
 
 from .config import RetrievalConfig
 from .index import Index
+from .lexical import QuestionTerms
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,16 +54,17 @@ class SentenceReranker:
         self.index = index
         self.config = config
 
-    def sentences(self, question: str, vector: np.ndarray, rows: np.ndarray) -> list[Sentences]:
-        """The scored sentences of each passage ``rows``, from what the index stored at
-        build time: no passage is read or analysed here."""
+    def sentences(
+        self, terms: QuestionTerms, vector: np.ndarray, rows: np.ndarray
+    ) -> list[Sentences]:
+        """The scored sentences of each passage ``rows`` for a question (its terms and
+        vector), from what the index stored at build time: no passage is read or
+        analysed here."""
         sentence_rows, firsts = self.index.sentence_rows(rows)
         vectors = np.asarray(self.index.sentences[sentence_rows], dtype=np.float32)
         spans = np.asarray(self.index.sentence_spans[sentence_rows])
         term_ids, groups = self.index.term_rows(sentence_rows)
-        words = self.index.lexical.question_terms(question).held(
-            term_ids, groups, len(sentence_rows)
-        )
+        words = terms.held(term_ids, groups, len(sentence_rows))
         cuts = firsts[1:]
         meaning = np.split(vectors @ vector, cuts)
         return [

@@ -12,6 +12,7 @@ from .errors import QuestionError
 from .fusion import fuse
 from .hits import Hit, SearchResult
 from .index import Index
+from .lexical import QuestionTerms
 from .passages import Passage
 from .rerank import SentenceReranker, Sentences
 
@@ -93,21 +94,22 @@ class Searcher:
     def _one(
         self, question: str, truncated: bool, vector: np.ndarray, k: int, offset: int
     ) -> SearchResult:
-        rows, similarity, lexical, _ = self._candidates(question, vector, offset + k)
+        rows, similarity, lexical = self._candidates(question, vector, offset + k)
         best = float(similarity.max()) if len(similarity) else -1.0
-        if not self._answerable(best, question, rows, lexical):
+        terms = self.index.lexical.question_terms(question)
+        if not self._answerable(best, terms, rows, lexical):
             return SearchResult(question, [], False, best, offset, False, truncated)
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
         order = order[self._relevant(similarity[order], lexical[order])]
         order, fused, sentences = self._rerank(
-            question, vector, rows, order, similarity, lexical, fused
+            terms, vector, rows, order, similarity, lexical, fused
         )
         ranked = self._distinct(rows[order], offset + k + 1)
         page = ranked[offset : offset + k]
         missing = [(r, p) for r, p in page if r not in sentences]
         if missing:  # a page past the re-ranked passages
-            found = self.reranker.sentences(question, vector, np.array([r for r, _ in missing]))
+            found = self.reranker.sentences(terms, vector, np.array([r for r, _ in missing]))
             sentences.update(zip([r for r, _ in missing], found, strict=True))
         position = {int(r): i for i, r in enumerate(rows)}
         hits = [
@@ -124,7 +126,7 @@ class Searcher:
 
     def _candidates(
         self, question: str, vector: np.ndarray, needed: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Union of the top dense and top BM25 passages, with both scores for each."""
         depth = max(self.config.candidates, needed * 2)
         dense_scores, dense_rows = self.index.dense.search(vector[None, :], depth)
@@ -137,7 +139,7 @@ class Searcher:
         lexical_rows = lexical_rows[bm25[lexical_rows] > 0]
         rows = np.unique(np.concatenate([dense_rows, lexical_rows]))
         similarity = self._similarity(vector, rows, dense_rows, dense_scores)
-        return rows, similarity, np.asarray(bm25[rows], dtype=np.float32), term_ids
+        return rows, similarity, np.asarray(bm25[rows], dtype=np.float32)
 
     def ranking(self, question: str, vector: np.ndarray, depth: int) -> Ranking:
         """Every candidate ``search()`` would weigh for ``question``, with each stage's
@@ -149,10 +151,11 @@ class Searcher:
             depth: how many candidates each of dense and BM25 search at least returns.
         """
         text, _ = self._prepare(question)
-        rows, similarity, lexical, _ = self._candidates(text, vector, depth)
+        rows, similarity, lexical = self._candidates(text, vector, depth)
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
-        _, reranked, _ = self._rerank(text, vector, rows, order, similarity, lexical, fused)
+        terms = self.index.lexical.question_terms(text)
+        _, reranked, _ = self._rerank(terms, vector, rows, order, similarity, lexical, fused)
         return Ranking(rows, similarity, lexical, fused, reranked)
 
     def _similarity(
@@ -172,7 +175,7 @@ class Searcher:
 
     def _rerank(
         self,
-        question: str,
+        terms: QuestionTerms,
         vector: np.ndarray,
         rows: np.ndarray,
         order: np.ndarray,
@@ -186,7 +189,7 @@ class Searcher:
         top, rest = order[: self.config.rerank_depth], order[self.config.rerank_depth :]
         if len(top) < 2:
             return order, fused, {}
-        sentences = self.reranker.sentences(question, vector, rows[top])
+        sentences = self.reranker.sentences(terms, vector, rows[top])
         scores = fused.copy()
         scores[top] = self.reranker.scores(similarity[top], sentences, lexical[top])
         if len(rest):
@@ -204,13 +207,15 @@ class Searcher:
         return keep
 
     def _answerable(
-        self, best: float, question: str, rows: np.ndarray, lexical: np.ndarray
+        self, best: float, terms: QuestionTerms, rows: np.ndarray, lexical: np.ndarray
     ) -> bool:
         if best >= self.config.min_similarity:
             return True
-        return self._lexical_coverage(question, rows, lexical) >= self.config.lexical_rescue
+        return self._lexical_coverage(terms, rows, lexical) >= self.config.lexical_rescue
 
-    def _lexical_coverage(self, question: str, rows: np.ndarray, lexical: np.ndarray) -> float:
+    def _lexical_coverage(
+        self, terms: QuestionTerms, rows: np.ndarray, lexical: np.ndarray
+    ) -> float:
         """Share of the question's IDF weight found in its best BM25 passage.
 
         A question naming rare corpus terms ("Dongfeng", "Deepmotion") is on topic even
@@ -220,8 +225,7 @@ class Searcher:
         if not len(lexical) or lexical.max() <= 0:
             return 0.0
         (best,) = self.index.store.get([int(rows[int(np.argmax(lexical))])])
-        lex = self.index.lexical
-        return lex.coverage(f"{best.title}\n{best.text}", lex.question_terms(question))
+        return self.index.lexical.coverage(f"{best.title}\n{best.text}", terms)
 
     def _distinct(self, rows: np.ndarray, limit: int) -> list[tuple[int, Passage]]:
         """The first ``limit`` passages with distinct texts (corpora repeat articles)."""

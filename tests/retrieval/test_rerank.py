@@ -50,7 +50,8 @@ def test_sentences_are_scored_in_meaning_and_words(harbour, tmp_path, encoder):
     rows = np.arange(len(index))
     vector = encoder.encode([QUESTION], progress=False)[0]
     passages = index.store.get(rows.tolist())
-    scored = SentenceReranker(index, index.config).sentences(QUESTION, vector, rows)
+    terms = index.lexical.question_terms(QUESTION)
+    scored = SentenceReranker(index, index.config).sentences(terms, vector, rows)
     # Meaning: the vectors pooled at index time, recomputed here from the passages.
     texts = [p.embedding_text(True) for p in passages]
     spans = [p.embedding_spans(True) for p in passages]
