@@ -16,8 +16,8 @@ node_modules/telegram-test-api: package.json
 run: setup
 	$(PY) -m bot --auto
 
-test: setup
-	$(PY) -m ruff check retrieval bot tests benchmarks
+# What CI runs: lint (ruff, format, mypy --strict), then the default test run.
+test: lint
 	$(PY) -m pytest
 
 test-all: setup
@@ -26,6 +26,7 @@ test-all: setup
 lint: setup
 	$(PY) -m ruff check retrieval bot tests benchmarks
 	$(PY) -m ruff format --check retrieval bot tests benchmarks
+	$(PY) -m mypy
 
 bench: setup
 	$(PY) -m benchmarks.run

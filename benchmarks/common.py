@@ -49,7 +49,7 @@ import numpy as np
 
 from retrieval import RetrievalConfig, Retriever
 from retrieval.documents import discover, read_documents
-from retrieval.embeddings import Encoder, resolve_model
+from retrieval.encoder import Encoder, resolve_model
 from retrieval.evaluate import EvalItem, read_eval_set
 from retrieval.passages import Passage, split_document
 from retrieval.sentences import sentence_spans

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from retrieval import RetrievalConfig, Retriever
-from retrieval.embeddings import Encoder
+from retrieval.encoder import Encoder
 
 from .common import (
     Context,

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from retrieval import Retriever
-from retrieval.embeddings import Encoder
+from retrieval.encoder import Encoder
 from retrieval.evaluate import evaluate, is_hit
 from retrieval.hits import Hit
 

@@ -6,25 +6,37 @@ Typical use::
 
     retriever = Retriever.from_corpus("seeds/")
     result = retriever.search("What did Lei Jun say about 2019?")
+
+Everything a caller needs is exported here; the sub-packages (``ingest``, ``index``,
+``search``, ``evaluation``) are the pipeline's stages, not an API.
 """
 
 from .config import RetrievalConfig
+from .encoder import Encoder
 from .errors import ConfigError, CorpusError, IndexStateError, QuestionError, RetrievalError
 from .hits import Hit, SearchResult
+from .logs import configure_logging
+from .passages import Passage
 from .retriever import Retriever, default_corpus, default_index_dir
+from .search import Ranking, normalize_question
 from .store import SourceInfo
 
 __all__ = [
     "ConfigError",
     "CorpusError",
+    "Encoder",
     "Hit",
     "IndexStateError",
+    "Passage",
     "QuestionError",
+    "Ranking",
     "RetrievalConfig",
     "RetrievalError",
     "Retriever",
     "SearchResult",
     "SourceInfo",
+    "configure_logging",
     "default_corpus",
     "default_index_dir",
+    "normalize_question",
 ]

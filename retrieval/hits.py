@@ -62,11 +62,46 @@ class Hit:
             sentence=sentence,
         )
 
+    def __post_init__(self) -> None:
+        # A span outside the text would make every renderer slice nonsense.
+        start = min(max(int(self.sentence[0]), 0), len(self.text))
+        end = min(max(int(self.sentence[1]), start), len(self.text))
+        object.__setattr__(self, "sentence", (start, end))
+
     @property
     def sentence_text(self) -> str:
         """The answering sentence itself."""
         start, end = self.sentence
         return self.text[start:end]
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """``(before, answering sentence, after)``: the text cut around :attr:`sentence`."""
+        start, end = self.sentence
+        return self.text[:start], self.text[start:end], self.text[end:]
+
+    @property
+    def date(self) -> str | None:
+        """The source's date (ISO ``YYYY-MM-DD``), when known."""
+        return _text(self.metadata, "date")
+
+    @property
+    def provider(self) -> str | None:
+        """Who published the source, when known."""
+        return _text(self.metadata, "provider")
+
+    @property
+    def url(self) -> str | None:
+        """A link to the source, when known."""
+        return _text(self.metadata, "url")
+
+    @property
+    def page(self) -> int | None:
+        """The page of the source the passage is on (PDFs), when known."""
+        try:
+            return int(self.metadata["page"])
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +116,11 @@ class Hit:
             "sentence": list(self.sentence),
             "metadata": self.metadata,
         }
+
+
+def _text(metadata: dict[str, Any], key: str) -> str | None:
+    value = metadata.get(key)
+    return (str(value).strip() or None) if value is not None else None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ import numpy as np
 from .ann import DenseIndex
 from .config import RetrievalConfig
 from .documents import SourceFile, read_documents
-from .embeddings import Encoder
+from .encoder import Encoder
 from .errors import CorpusError, IndexStateError
 from .lexical import LexicalIndex
 from .passages import Passage, split_document

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .config import RetrievalConfig
 from .documents import discover
-from .embeddings import Encoder
+from .encoder import Encoder
 from .hits import SearchResult
 from .index import Index, IndexBuilder
 from .search import Searcher

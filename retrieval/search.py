@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embeddings import Encoder
+from .encoder import Encoder
 from .errors import QuestionError
 from .fusion import fuse
 from .hits import Hit, SearchResult

@@ -9,10 +9,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from bot_test_support import PROJECT_ROOT, SEEDS
 
 from bot.answer import AnswerComposer
 from retrieval import Retriever
+from tests.support.paths import ROOT as PROJECT_ROOT
+from tests.support.paths import SEEDS
 
 
 @pytest.fixture(scope="session")

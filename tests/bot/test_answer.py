@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from bot_test_support import ANSWERABLE, UNANSWERABLE
 
 from bot.answer import NO_ANSWER, NO_MORE, Answer, AnswerComposer, Passage, validate_question
 from retrieval import Hit, QuestionError, SearchResult
+from tests.support.questions import ANSWERABLE, UNANSWERABLE
 
 
 def test_answer_has_k_passages_with_titles_and_emphasis(composer: AnswerComposer) -> None:

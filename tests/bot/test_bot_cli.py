@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from bot_test_support import ANSWERABLE, UNANSWERABLE
 
 from bot.answer import NO_ANSWER
+from tests.support.questions import ANSWERABLE, UNANSWERABLE
 
 
 def test_piped_console_answers_each_line(run_bot) -> None:

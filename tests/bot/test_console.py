@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from bot_test_support import ANSWERABLE, UNANSWERABLE
 from rich.console import Console
 
 from bot.answer import NO_ANSWER, AnswerComposer
 from bot.console import ConsoleChat, ConsoleRenderer, history_file, open_history, run_console
 from retrieval import QuestionError
+from tests.support.questions import ANSWERABLE, UNANSWERABLE
 
 
 def _console(terminal: bool = False) -> tuple[Console, io.StringIO]:

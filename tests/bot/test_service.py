@@ -7,11 +7,11 @@ import threading
 from collections.abc import Sequence
 
 import pytest
-from bot_test_support import ANSWERABLE, UNANSWERABLE
 
 from bot.answer import Answer, AnswerComposer
 from bot.service import QueryService
 from retrieval import QuestionError, Retriever
+from tests.support.questions import ANSWERABLE, UNANSWERABLE
 
 
 class RecordingComposer(AnswerComposer):

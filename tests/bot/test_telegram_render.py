@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot_test_support import ANSWERABLE, UNANSWERABLE, utf16_len, visible_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,8 @@ from bot.telegram_render import (
     render_start,
 )
 from retrieval import SourceInfo
+from tests.support.questions import ANSWERABLE, UNANSWERABLE
+from tests.support.telegram_html import utf16_len, visible_text
 
 NASTY = st.one_of(st.text(), st.sampled_from(["<b>", "</a>", "&", "&lt;", "<", "\n", "😀"]))
 TEXTS = st.lists(NASTY, max_size=30).map("".join)

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from harness import BotProcess, Emulator, emulator_unavailable_reason
+
+from tests.support.harness import BotProcess, Emulator, emulator_unavailable_reason
 
 _tokens = itertools.count(1)
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

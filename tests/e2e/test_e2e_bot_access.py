@@ -7,7 +7,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from e2e_support import (
+
+from tests.support.e2e import (
     BOT_USERNAME,
     MORE_BUTTON,
     NOT_ALLOWED,
@@ -23,7 +24,13 @@ from e2e_support import (
     reply_to,
     settle,
 )
-from harness import BotProcess, Emulator, EmulatorClient, emulator_unavailable_reason, wait_for
+from tests.support.harness import (
+    BotProcess,
+    Emulator,
+    EmulatorClient,
+    emulator_unavailable_reason,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.e2e,

@@ -11,7 +11,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from e2e_support import (
+
+from tests.support.e2e import (
     BOT_USERNAME,
     EMPTY_QUESTION,
     MORE_BUTTON,
@@ -32,7 +33,13 @@ from e2e_support import (
     visible_text,
     whole_reply,
 )
-from harness import BotProcess, Emulator, EmulatorClient, emulator_unavailable_reason, wait_for
+from tests.support.harness import (
+    BotProcess,
+    Emulator,
+    EmulatorClient,
+    emulator_unavailable_reason,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.e2e,

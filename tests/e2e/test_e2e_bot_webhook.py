@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from e2e_support import (
+
+from tests.support.e2e import (
     BOT_USERNAME,
     MORE_BUTTON,
     REPLY_TIMEOUT,
@@ -23,7 +24,7 @@ from e2e_support import (
     reply_to,
     settle,
 )
-from harness import (
+from tests.support.harness import (
     BotProcess,
     Emulator,
     EmulatorClient,

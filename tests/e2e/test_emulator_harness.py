@@ -9,17 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import (
-    BotMessage,
-    BotThread,
-    Emulator,
-    EmulatorClient,
-    EmulatorError,
-    WebhookConfig,
-    emulator_unavailable_reason,
-    make_entities,
-    wait_for,
-)
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -37,6 +26,18 @@ from telegram.ext import (
     InlineQueryHandler,
     MessageHandler,
     filters,
+)
+
+from tests.support.harness import (
+    BotMessage,
+    BotThread,
+    Emulator,
+    EmulatorClient,
+    EmulatorError,
+    WebhookConfig,
+    emulator_unavailable_reason,
+    make_entities,
+    wait_for,
 )
 
 pytestmark = [

@@ -4,17 +4,12 @@ emulator for these tests, a copy of the session's seeds index, and a bot launche
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-E2E_DIR = Path(__file__).resolve().parents[1] / "e2e"
-if str(E2E_DIR) not in sys.path:
-    sys.path.insert(0, str(E2E_DIR))
-
-from harness import BotProcess, Emulator, emulator_unavailable_reason  # noqa: E402
+from tests.support.harness import BotProcess, Emulator, emulator_unavailable_reason
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

@@ -11,8 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from e2e_support import assert_no_secrets, make_token
-from harness import emulator_unavailable_reason
+
+from tests.support.e2e import assert_no_secrets, make_token
+from tests.support.harness import emulator_unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

@@ -16,9 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from e2e_support import assert_no_secrets, checked, contains, make_token
-from harness import BotProcess, Emulator, EmulatorClient, emulator_unavailable_reason, wait_for
-from reliability_support import Sent, answerable_questions, send_question, tally
+
+from tests.support.e2e import assert_no_secrets, checked, contains, make_token
+from tests.support.harness import (
+    BotProcess,
+    Emulator,
+    EmulatorClient,
+    emulator_unavailable_reason,
+    wait_for,
+)
+from tests.support.reliability import Sent, answerable_questions, send_question, tally
 
 pytestmark = [
     pytest.mark.e2e,

@@ -20,12 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from e2e_support import checked, contains, make_token
-from harness import emulator_unavailable_reason, wait_for
-from reliability_support import send_question, tally
 
 from retrieval import Retriever
 from retrieval.index import Index
+from tests.support.e2e import checked, contains, make_token
+from tests.support.harness import emulator_unavailable_reason, wait_for
+from tests.support.reliability import send_question, tally
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

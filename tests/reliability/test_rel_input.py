@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_support import contains, utf16_len, visible_text
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.answer import AnswerComposer
 from bot.telegram_render import render_answer, render_inline_message
 from retrieval.documents import MAX_FILE_BYTES
+from tests.support.e2e import contains, utf16_len, visible_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

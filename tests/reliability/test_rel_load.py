@@ -13,8 +13,9 @@ import os
 import time
 
 import pytest
-from harness import BotProcess, Emulator, emulator_unavailable_reason
-from reliability_support import rss_kib, run_load, tally, wait_until_answered
+
+from tests.support.harness import BotProcess, Emulator, emulator_unavailable_reason
+from tests.support.reliability import rss_kib, run_load, tally, wait_until_answered
 
 pytestmark = [
     pytest.mark.e2e,

@@ -8,9 +8,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from e2e_support import make_token
-from harness import Emulator, emulator_unavailable_reason, wait_for
-from reliability_support import send_question, tally
+
+from tests.support.e2e import make_token
+from tests.support.harness import Emulator, emulator_unavailable_reason, wait_for
+from tests.support.reliability import send_question, tally
 
 pytestmark = [
     pytest.mark.e2e,

@@ -9,10 +9,10 @@ import logging
 from pathlib import Path
 
 import pytest
-from test_format_docx import write_report
-from test_format_pdf import PAGE_1, PAGE_2, write_pdf
 
 from retrieval import RetrievalConfig, Retriever
+from tests.retrieval.formats.test_format_docx import write_report
+from tests.retrieval.formats.test_format_pdf import PAGE_1, PAGE_2, write_pdf
 
 HTML = """<!doctype html><html><head><title>Lighthouse keepers | Coast Weekly</title></head>
 <body><nav><a href="/">Home</a> <a href="/news">News</a></nav>

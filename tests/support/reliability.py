@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import EmulatorClient, make_entities
+from tests.support.harness import EmulatorClient, make_entities
 
 DEV_SET = Path(__file__).resolve().parents[1] / "data" / "dev.jsonl"
 

@@ -1,18 +1,12 @@
-"""Helpers shared by the bot tests (imported as a top-level module, like e2e's harness)."""
+"""A strict reader of Telegram's HTML subset, for checking what the bot sends."""
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SEEDS = PROJECT_ROOT / "seeds"
 #: Tags Telegram's HTML parse mode understands (the bot uses a subset of them).
 TELEGRAM_TAGS = {"b", "i", "u", "s", "a", "code", "pre", "blockquote"}
-#: A question the seeds answer, and one they do not.
-ANSWERABLE = "Who invested in Pateo?"
-UNANSWERABLE = "How do I bake sourdough bread?"
 
 _BARE_AMP = re.compile(r"&(?!(amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)")
 _BARE_LT = re.compile(r"<(?!/?(b|i|u|s|a|code|pre|blockquote)[ >])")

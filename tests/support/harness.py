@@ -1,7 +1,7 @@
 """End-to-end test harness around the ``telegram-test-api`` Telegram Bot API emulator.
 
 The emulator (an npm package) runs in a Node subprocess started by :class:`Emulator`
-through ``tests/e2e/emulator.js``, which adds the few pieces python-telegram-bot
+through ``tests/support/emulator.js``, which adds the few pieces python-telegram-bot
 needs (see that file and ``tests/e2e/README.md``). :class:`EmulatorClient` plays the
 user side: it sends messages/button presses/inline queries and reads what the bot
 sent. :class:`BotThread` runs a real ``telegram.ext.Application`` (polling or
@@ -40,9 +40,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-E2E_DIR = Path(__file__).resolve().parent
-PROJECT_ROOT = E2E_DIR.parent.parent
-EMULATOR_JS = E2E_DIR / "emulator.js"
+from tests.support.paths import ROOT as PROJECT_ROOT
+
+EMULATOR_JS = Path(__file__).resolve().parent / "emulator.js"
 EMULATOR_PACKAGE = PROJECT_ROOT / "node_modules" / "telegram-test-api"
 DEFAULT_BOT_USERNAME = "docqa_test_bot"
 
@@ -751,7 +751,7 @@ class EmulatorClient:
 
 
 class Emulator:
-    """Runs ``node tests/e2e/emulator.js`` on a free local port.
+    """Runs ``node tests/support/emulator.js`` on a free local port.
 
     Use as a context manager, or call :meth:`start` / :meth:`stop`.
 

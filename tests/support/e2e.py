@@ -1,29 +1,18 @@
-"""Helpers for the end-to-end tests of the real bot (``python -m bot``) against the emulator.
-
-Imported as a top-level module (pytest's prepend import mode puts this folder on
-``sys.path``), like ``harness``. The strict Telegram HTML checker is shared with the
-bot's unit tests: ``tests/bot/bot_test_support.py`` is loaded from its path, since the
-test folders are not packages and ``tests/bot`` is not on ``sys.path`` when only the
-e2e tests run.
-"""
+"""Helpers for the end-to-end tests of the real bot (``python -m bot``) against the emulator:
+ids, tokens, what the bot says, and checks of what it sent."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import secrets
-import sys
 from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from harness import BotMessage, EmulatorClient, SentUpdate, wait_for
+from tests.support import telegram_html
+from tests.support.harness import BotMessage, EmulatorClient, SentUpdate, wait_for
+from tests.support.paths import DEV_SET
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SEEDS = PROJECT_ROOT / "seeds"
-DEV_SET = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
 BOT_USERNAME = "docqa_test_bot"  # the emulator's default getMe username
 #: Telegram's limit on a message's text, in UTF-16 code units.
 MESSAGE_LIMIT = 4096
@@ -53,26 +42,12 @@ def make_token() -> str:
     return f"{7_000_000_000 + secrets.randbelow(10**8)}:AAE2E{secrets.token_urlsafe(24)}"
 
 
-def _load_bot_test_support() -> ModuleType:
-    name = "bot_test_support"
-    if name in sys.modules:  # the whole suite runs: tests/bot already imported it
-        return sys.modules[name]
-    path = PROJECT_ROOT / "tests" / "bot" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_support = _load_bot_test_support()
-utf16_len = _support.utf16_len
+utf16_len = telegram_html.utf16_len
 
 
 def visible_text(html_text: str) -> str:
     """The text a user sees; AssertionError if the HTML is not valid Telegram HTML."""
-    return _support.TelegramHTMLChecker().check(html_text)
+    return telegram_html.visible_text(html_text)
 
 
 def checked(message: BotMessage) -> str:
