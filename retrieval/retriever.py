@@ -86,13 +86,23 @@ class Retriever:
         return retriever
 
     @classmethod
-    def load(cls, index_dir: PathLike, config: RetrievalConfig | None = None) -> Retriever:
+    def load(
+        cls,
+        index_dir: PathLike,
+        config: RetrievalConfig | None = None,
+        encoder: Encoder | None = None,
+    ) -> Retriever:
         """Opens a persisted index; embeds nothing.
+
+        Args:
+            index_dir: the index directory.
+            config: query-time settings instead of the saved ones.
+            encoder: an already loaded model to share (it must be the index's model).
 
         Raises:
             IndexStateError: no usable index in ``index_dir``.
         """
-        return cls(Index.open(Path(index_dir), config))
+        return cls(Index.open(Path(index_dir), config), encoder)
 
     @property
     def config(self) -> RetrievalConfig:
