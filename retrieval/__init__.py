@@ -14,18 +14,18 @@ Everything a caller needs is exported here; the sub-packages (``ingest``, ``inde
 from .config import RetrievalConfig
 from .encoder import Encoder
 from .errors import ConfigError, CorpusError, IndexStateError, QuestionError, RetrievalError
-from .hits import Hit, SearchResult
+from .index import SourceInfo
+from .ingest import Passage
 from .logs import configure_logging
-from .passages import Passage
-from .retriever import Retriever, default_corpus, default_index_dir
-from .search import Ranking, normalize_question
-from .store import SourceInfo
+from .retriever import IndexInfo, Retriever, default_corpus, default_index_dir
+from .search import Hit, Ranking, SearchResult, normalize_question
 
 __all__ = [
     "ConfigError",
     "CorpusError",
     "Encoder",
     "Hit",
+    "IndexInfo",
     "IndexStateError",
     "Passage",
     "QuestionError",

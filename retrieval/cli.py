@@ -12,12 +12,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from .beir import RANKERS, evaluate_beir
 from .config import RetrievalConfig
 from .errors import QuestionError, RetrievalError
-from .evaluate import evaluate, read_eval_set
-from .hits import SearchResult
+from .evaluation import RANKERS, evaluate, evaluate_beir, read_eval_set
+from .logs import configure_logging
 from .retriever import Retriever, default_corpus
+from .search import SearchResult
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,11 +110,14 @@ def _print_result(result: SearchResult, console: Console) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
-    _setup_logging(args.verbose or args.command == "index")
+    verbose = args.verbose or args.command == "index"
+    configure_logging(logging.WARNING, project_level=logging.INFO if verbose else logging.WARNING)
     console = Console(highlight=False, soft_wrap=True)
     try:
+        # Everything the command reads is checked before any slow loading (model, index).
         if args.command == "query" and not args.question.strip():
-            raise QuestionError("the question is empty")  # before any slow loading
+            raise QuestionError("the question is empty")
+        items = read_eval_set(args.file) if args.command == "eval" else []
         if args.command == "beir":
             metrics = evaluate_beir(args.folder, args.split, args.index_dir, _config(args))
             print(json.dumps(metrics) if args.json else _beir_table(metrics))
@@ -123,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "index":
             print(
                 f"{len(retriever)} passages from {len(retriever.sources())} documents "
-                f"({retriever.embedded} embedded) in {retriever.index.path.parent}"
+                f"({retriever.embedded} embedded) in {retriever.info.path.parent}"
             )
         elif args.command == "query":
             result = retriever.search(args.question, k=args.k)
@@ -132,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 _print_result(result, console)
         elif args.command == "eval":
-            metrics = evaluate(retriever, read_eval_set(args.file))
+            metrics = evaluate(retriever, items)
             print(json.dumps(metrics) if args.json else _table(metrics))
         elif args.command == "sources":
             _print_sources(retriever, args.json)
@@ -168,23 +171,3 @@ def _print_sources(retriever: Retriever, as_json: bool) -> None:
         return
     for s in sources:
         print(f"{s.source}\t{s.passages} passages\t{s.title}")
-
-
-def _setup_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])
-    logging.getLogger("retrieval").setLevel(logging.INFO if verbose else logging.WARNING)
-    # Third-party chatter (FAISS loader, transformers) is not the user's concern.
-    for name in (
-        "faiss",
-        "sentence_transformers",
-        "transformers",
-        "bm25s",
-        "httpx",
-        "trafilatura",
-        "pypdf",
-        "htmldate",
-        "courlan",
-    ):
-        logging.getLogger(name).setLevel(logging.ERROR)

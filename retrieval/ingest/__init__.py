@@ -1,0 +1,32 @@
+"""Load → split: corpus files become documents (trees of titled sections), and
+documents become passages.
+
+``discover`` finds and hashes the files, ``formats/`` holds one reader per file type,
+``clean`` the one set of text rules, ``sections`` builds a document's tree from a
+reader's blocks, and ``split`` cuts the tree's paragraphs into passages.
+"""
+
+from .discover import MAX_FILE_BYTES, SourceFile, discover
+from .document import Block, BlockKind, Document, Paragraph, Section
+from .formats import ReaderOptions, UnreadableFile
+from .load import load_documents, read_documents
+from .passage import Passage
+from .split import split_document, split_text
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "Block",
+    "BlockKind",
+    "Document",
+    "Paragraph",
+    "Passage",
+    "ReaderOptions",
+    "Section",
+    "SourceFile",
+    "UnreadableFile",
+    "discover",
+    "load_documents",
+    "read_documents",
+    "split_document",
+    "split_text",
+]

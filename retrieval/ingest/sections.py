@@ -1,0 +1,71 @@
+"""Turning a reader's stream of blocks into a document's tree of sections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .clean import is_boilerplate, is_markup, same_text
+from .document import Block, BlockKind, Section
+
+
+@dataclass
+class _Open:
+    """A section still being filled."""
+
+    title: str
+    level: int
+    blocks: list[Block] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    #: A heading of unknown depth right after this one's title: taken as its
+    #: sub-heading (a heading with no text under it introduces the next one).
+    empty: bool = True
+
+    def close(self) -> Section:
+        return Section(self.title, self.level, tuple(self.blocks), tuple(self.sections))
+
+
+def build_sections(blocks: Iterable[Block], title: str) -> Section:
+    """The tree of sections of a stream of blocks.
+
+    Empty blocks, markup lines ("-----"), boilerplate lines ("Leave a Reply",
+    "Tags: …") and repeats of the document's ``title`` are dropped. A heading with a
+    depth (``level`` ≥ 1) closes the open sections at its depth or deeper; one without (a guessed heading) is a
+    sub-section of a heading directly above it, else a sibling of the open section.
+
+    Args:
+        blocks: the reader's blocks, in document order, headings among them.
+        title: the document's title.
+
+    Returns:
+        The document's body: a section without a title holding everything.
+    """
+    stack = [_Open("", 0)]
+    for block in blocks:
+        text = block.text
+        markup = block.kind is not BlockKind.CODE and is_markup(text)  # code may be "};"
+        if not text or markup or is_boilerplate(text) or same_text(text, title):
+            continue
+        if not block.is_heading:
+            stack[-1].blocks.append(block)
+            stack[-1].empty = False
+            continue
+        if block.level:
+            while len(stack) > 1 and stack[-1].level >= block.level:
+                _close_last(stack)
+            level = block.level
+        else:
+            if len(stack) > 1 and not stack[-1].empty:
+                level = stack[-1].level
+                _close_last(stack)
+            else:
+                level = stack[-1].level
+        stack.append(_Open(block.text, level))
+    while len(stack) > 1:
+        _close_last(stack)
+    return stack[0].close()
+
+
+def _close_last(stack: list[_Open]) -> None:
+    section = stack.pop().close()
+    stack[-1].sections.append(section)

@@ -1,0 +1,13 @@
+"""Search: a question's dense and BM25 candidates, their fusion, re-ranking by best
+sentence, the no-answer decision, and the hits returned.
+
+``searcher`` runs a search, ``question`` normalises the question, ``fusion`` combines
+the two rankings, ``rerank`` scores candidates by their best sentence, ``hits`` is
+what a search returns.
+"""
+
+from .hits import Hit, SearchResult
+from .question import Question, normalize_question
+from .searcher import Ranking, Searcher
+
+__all__ = ["Hit", "Question", "Ranking", "SearchResult", "Searcher", "normalize_question"]

@@ -1,0 +1,158 @@
+"""What a search returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..ingest import Passage
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage that answers a question.
+
+    Attributes:
+        id: the passage's stable id.
+        text: the passage (a paragraph or part of one).
+        title: its document's title.
+        source: its document's source name (file path relative to the corpus folder).
+        position: the passage's index within its document.
+        rank: 1 for the best hit.
+        score: the fused ranking score (comparable within one result only).
+        similarity: cosine similarity between question and passage, in [-1, 1].
+        metadata: what is known of the source: ``date``, ``provider``, ``url``.
+        sentence: ``(start, end)`` character offsets in ``text`` of the sentence that
+            best answers the question.
+    """
+
+    id: str
+    text: str
+    title: str
+    source: str
+    position: int
+    rank: int
+    score: float
+    similarity: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+    sentence: tuple[int, int] = (0, 0)
+
+    @classmethod
+    def of(
+        cls,
+        passage: Passage,
+        *,
+        rank: int,
+        score: float,
+        similarity: float,
+        sentence: tuple[int, int],
+    ) -> Hit:
+        """The hit of ``passage`` (its text, title, source and metadata)."""
+        return cls(
+            id=passage.id,
+            text=passage.text,
+            title=passage.title,
+            source=passage.source,
+            position=passage.position,
+            rank=rank,
+            score=score,
+            similarity=similarity,
+            metadata=passage.metadata,
+            sentence=sentence,
+        )
+
+    def __post_init__(self) -> None:
+        # A span outside the text would make every renderer slice nonsense.
+        start = min(max(int(self.sentence[0]), 0), len(self.text))
+        end = min(max(int(self.sentence[1]), start), len(self.text))
+        object.__setattr__(self, "sentence", (start, end))
+
+    @property
+    def sentence_text(self) -> str:
+        """The answering sentence itself."""
+        start, end = self.sentence
+        return self.text[start:end]
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """``(before, answering sentence, after)``: the text cut around :attr:`sentence`."""
+        start, end = self.sentence
+        return self.text[:start], self.text[start:end], self.text[end:]
+
+    @property
+    def date(self) -> str | None:
+        """The source's date (ISO ``YYYY-MM-DD``), when known."""
+        return _text(self.metadata, "date")
+
+    @property
+    def provider(self) -> str | None:
+        """Who published the source, when known."""
+        return _text(self.metadata, "provider")
+
+    @property
+    def url(self) -> str | None:
+        """A link to the source, when known."""
+        return _text(self.metadata, "url")
+
+    @property
+    def page(self) -> int | None:
+        """The page of the source the passage is on (PDFs), when known."""
+        try:
+            return int(self.metadata["page"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "position": self.position,
+            "score": round(self.score, 6),
+            "similarity": round(self.similarity, 6),
+            "text": self.text,
+            "sentence": list(self.sentence),
+            "metadata": self.metadata,
+        }
+
+
+def _text(metadata: dict[str, Any], key: str) -> str | None:
+    value = metadata.get(key)
+    return (str(value).strip() or None) if value is not None else None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The answer to one question.
+
+    Attributes:
+        question: the question as searched (stripped, truncated if it was too long).
+        hits: the best passages, best first; empty when ``answered`` is False.
+        answered: False when nothing in the corpus is relevant to the question.
+        best_similarity: the highest cosine similarity of any passage to the question,
+            the figure the no-answer decision rests on.
+        offset: how many better hits were skipped (for paging).
+        has_more: whether a further page of hits exists.
+        truncated: whether the question was cut to the maximum length.
+    """
+
+    question: str
+    hits: list[Hit]
+    answered: bool
+    best_similarity: float
+    offset: int = 0
+    has_more: bool = False
+    truncated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "best_similarity": round(self.best_similarity, 6),
+            "offset": self.offset,
+            "has_more": self.has_more,
+            "truncated": self.truncated,
+            "hits": [h.to_dict() for h in self.hits],
+        }

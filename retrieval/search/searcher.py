@@ -1,0 +1,224 @@
+"""Answering questions from an opened index: dense + BM25 candidates, fusion,
+the no-answer decision, duplicate removal and the answering sentence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..encoder import Encoder
+from ..errors import QuestionError
+from ..index import Index, QuestionTerms
+from ..ingest import Passage
+from ..ingest.clean import fold
+from .fusion import fuse
+from .hits import Hit, SearchResult
+from .question import Question
+from .rerank import SentenceReranker, Sentences
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A question's candidate passages and their score at each stage.
+
+    Attributes:
+        rows: the candidates' rows in the index.
+        similarity: cosine similarity to the question.
+        lexical: BM25 score.
+        fused: the first-stage fusion of both.
+        reranked: the final score (fused, re-ranked by best sentence).
+    """
+
+    rows: np.ndarray
+    similarity: np.ndarray
+    lexical: np.ndarray
+    fused: np.ndarray
+    reranked: np.ndarray
+
+
+class Searcher:
+    """Searches one index generation. Thread-safe: it holds no per-query state.
+
+    Args:
+        index: the opened index.
+        encoder: the model the index was built with.
+    """
+
+    def __init__(self, index: Index, encoder: Encoder) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.config = index.config
+        self.reranker = SentenceReranker(index, index.config)
+
+    def search(self, question: str, k: int = 3, offset: int = 0) -> SearchResult:
+        """Answers one question; see :meth:`search_many`."""
+        return self.search_many([question], k=k, offset=offset)[0]
+
+    def search_many(self, questions: list[str], k: int = 3, offset: int = 0) -> list[SearchResult]:
+        """Answers several questions with one call to the model.
+
+        Args:
+            questions: the questions.
+            k: hits per result.
+            offset: skip this many best hits (paging).
+
+        Raises:
+            QuestionError: a question is empty, or ``k``/``offset`` is out of range.
+        """
+        if k < 1 or offset < 0:
+            raise QuestionError(f"k must be at least 1 and offset at least 0 (got {k}, {offset})")
+        prepared = [Question.of(q, self.config.max_question_chars) for q in questions]
+        vectors = self.encoder.encode([q.text for q in prepared], progress=False)
+        return [self._one(q, v, k, offset) for q, v in zip(prepared, vectors, strict=True)]
+
+    def _one(self, question: Question, vector: np.ndarray, k: int, offset: int) -> SearchResult:
+        terms = self.index.lexical.question_terms(question.text)  # the one analysis
+        rows, similarity, lexical = self._candidates(terms, vector, offset + k)
+        best = float(similarity.max()) if len(similarity) else -1.0
+        text, truncated = question.text, question.truncated
+        if not self._answerable(best, terms, rows, lexical):
+            return SearchResult(text, [], False, best, offset, False, truncated)
+        fused = fuse(similarity, lexical, self.config)
+        order = np.argsort(-fused, kind="stable")
+        order = order[self._relevant(similarity[order], lexical[order])]
+        order, fused, sentences = self._rerank(
+            terms, vector, rows, order, similarity, lexical, fused
+        )
+        ranked = self._distinct(rows[order], offset + k + 1)
+        page = ranked[offset : offset + k]
+        missing = [(r, p) for r, p in page if r not in sentences]
+        if missing:  # a page past the re-ranked passages
+            found = self.reranker.sentences(terms, vector, np.array([r for r, _ in missing]))
+            sentences.update(zip([r for r, _ in missing], found, strict=True))
+        position = {int(r): i for i, r in enumerate(rows)}
+        hits = [
+            Hit.of(
+                p,
+                rank=offset + n + 1,
+                score=float(fused[position[r]]),
+                similarity=float(similarity[position[r]]),
+                sentence=sentences[r].best(),
+            )
+            for n, (r, p) in enumerate(page)
+        ]
+        return SearchResult(text, hits, True, best, offset, len(ranked) > offset + k, truncated)
+
+    def _candidates(
+        self, terms: QuestionTerms, vector: np.ndarray, needed: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Union of the top dense and top BM25 passages, with both scores for each."""
+        depth = max(self.config.candidates, needed * 2)
+        dense_scores, dense_rows = self.index.dense.search(vector[None, :], depth)
+        found = dense_rows[0] >= 0
+        dense_rows, dense_scores = dense_rows[0][found], dense_scores[0][found]
+        bm25 = self.index.lexical.scores(terms.tokens)
+        top = min(depth, len(bm25))
+        lexical_rows = np.argpartition(-bm25, top - 1)[:top] if top < len(bm25) else np.arange(top)
+        lexical_rows = lexical_rows[bm25[lexical_rows] > 0]
+        rows = np.unique(np.concatenate([dense_rows, lexical_rows]))
+        similarity = self._similarity(vector, rows, dense_rows, dense_scores)
+        return rows, similarity, np.asarray(bm25[rows], dtype=np.float32)
+
+    def ranking(self, question: str, vector: np.ndarray, depth: int) -> Ranking:
+        """Every candidate ``search()`` would weigh for ``question``, with each stage's
+        scores, before the no-answer decision and the relevance cut (for evaluation).
+
+        Args:
+            question: the question as asked.
+            vector: its encoding.
+            depth: how many candidates each of dense and BM25 search at least returns.
+        """
+        terms = self.index.lexical.question_terms(
+            Question.of(question, self.config.max_question_chars).text
+        )
+        rows, similarity, lexical = self._candidates(terms, vector, depth)
+        fused = fuse(similarity, lexical, self.config)
+        order = np.argsort(-fused, kind="stable")
+        _, reranked, _ = self._rerank(terms, vector, rows, order, similarity, lexical, fused)
+        return Ranking(rows, similarity, lexical, fused, reranked)
+
+    def _similarity(
+        self, vector: np.ndarray, rows: np.ndarray, dense_rows: np.ndarray, scores: np.ndarray
+    ) -> np.ndarray:
+        """Exact cosines of ``rows``: the dense search's own scores where they are exact,
+        and the stored vectors only for the rest (those only BM25 found), so a question
+        reads few vectors from disk."""
+        similarity = np.empty(len(rows), dtype=np.float32)
+        known = np.zeros(len(rows), dtype=bool)
+        if self.index.dense.exact_scores and len(dense_rows):
+            where = np.searchsorted(rows, dense_rows)
+            similarity[where], known[where] = scores, True
+        rest = rows[~known]
+        similarity[~known] = np.asarray(self.index.vectors[rest], dtype=np.float32) @ vector
+        return similarity
+
+    def _rerank(
+        self,
+        terms: QuestionTerms,
+        vector: np.ndarray,
+        rows: np.ndarray,
+        order: np.ndarray,
+        similarity: np.ndarray,
+        lexical: np.ndarray,
+        fused: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, Sentences]]:
+        """Re-orders the first ``rerank_depth`` of ``order`` by their best sentences (see
+        :mod:`.rerank`); the rest keep their order, with scores shifted below. Also
+        returns the scored sentences of the re-ranked passages, by row."""
+        top, rest = order[: self.config.rerank_depth], order[self.config.rerank_depth :]
+        if len(top) < 2:
+            return order, fused, {}
+        sentences = self.reranker.sentences(terms, vector, rows[top])
+        scores = fused.copy()
+        scores[top] = self.reranker.scores(similarity[top], sentences, lexical[top])
+        if len(rest):
+            scores[rest] += scores[top].min() - fused[rest].max() - 1e-6
+        reordered = np.concatenate([top[np.argsort(-scores[top], kind="stable")], rest])
+        return reordered, scores, dict(zip(rows[top].tolist(), sentences, strict=True))
+
+    def _relevant(self, similarity: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """Which candidates are worth showing once the question is deemed answerable:
+        close enough in meaning, or a strong keyword match; never fewer than one."""
+        keep = similarity >= self.config.min_similarity
+        if lexical.max(initial=0.0) > 0:
+            keep |= lexical >= 0.5 * lexical.max()
+        keep[0] = True
+        return keep
+
+    def _answerable(
+        self, best: float, terms: QuestionTerms, rows: np.ndarray, lexical: np.ndarray
+    ) -> bool:
+        if best >= self.config.min_similarity:
+            return True
+        return self._lexical_coverage(terms, rows, lexical) >= self.config.lexical_rescue
+
+    def _lexical_coverage(
+        self, terms: QuestionTerms, rows: np.ndarray, lexical: np.ndarray
+    ) -> float:
+        """Share of the question's IDF weight found in its best BM25 passage.
+
+        A question naming rare corpus terms ("Dongfeng", "Deepmotion") is on topic even
+        when the embedding is unsure; an off-topic question shares few rare terms with
+        any passage. Terms the corpus lacks weigh as much as the rarest.
+        """
+        if not len(lexical) or lexical.max() <= 0:
+            return 0.0
+        held = self.index.passage_term_ids(int(rows[int(np.argmax(lexical))]))
+        return float(terms.held(held, np.zeros(len(held), dtype=np.int64), 1)[0])
+
+    def _distinct(self, rows: np.ndarray, limit: int) -> list[tuple[int, Passage]]:
+        """The first ``limit`` passages with distinct texts (corpora repeat articles)."""
+        kept: list[tuple[int, Passage]] = []
+        seen: set[str] = set()
+        batch = max(limit * 2, 8)
+        for start in range(0, len(rows), batch):
+            chunk = [int(r) for r in rows[start : start + batch]]
+            for row, passage in zip(chunk, self.index.store.get(chunk), strict=True):
+                key = fold(passage.text)
+                if key not in seen:
+                    seen.add(key)
+                    kept.append((row, passage))
+                if len(kept) >= limit:
+                    return kept
+        return kept

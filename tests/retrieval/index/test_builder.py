@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval import IndexStateError, RetrievalConfig, Retriever
+from retrieval.index import FORMAT_VERSION, Index
+
+
+def build(corpus: Path, index_dir: Path, encoder, **settings) -> Retriever:
+    return Retriever.from_corpus(corpus, index_dir, RetrievalConfig(**settings), encoder=encoder)
+
+
+def manifest(index_dir: Path) -> dict:
+    generation = (index_dir / "CURRENT").read_text().strip()
+    return json.loads((index_dir / generation / "manifest.json").read_text())
+
+
+def test_index_persists_everything_the_issue_lists(corpus, tmp_path, encoder):
+    index_dir = tmp_path / "index"
+    retriever = build(corpus, index_dir, encoder)
+    data = manifest(index_dir)
+    assert data["format_version"] == FORMAT_VERSION
+    assert data["model"] == "all-MiniLM-L6-v2" and data["dimension"] == 384
+    assert set(data["sources"]) == {p.name for p in corpus.iterdir()}
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    names = {p.name for p in generation.iterdir()}
+    assert {"dense.faiss", "passages.sqlite", "vectors.npy", "bm25", "config.json"} <= names
+    assert {"sentences.npy", "sentence_offsets.npy"} <= names
+    assert retriever.embedded == len(retriever) == data["passages"]
+
+
+def test_unchanged_corpus_embeds_nothing_and_one_changed_file_only_its_passages(
+    corpus, tmp_path, encoder
+):
+    index_dir = tmp_path / "index"
+    first = build(corpus, index_dir, encoder)
+    first_index = Index.open(index_dir)  # still readable once replaced
+    assert build(corpus, index_dir, encoder).embedded == 0
+
+    target = corpus / "001_5e8f83e102c9a296.txt"
+    target.write_text(target.read_text() + "\nXiaomi also opened a research lab in Oslo.\n")
+    changed = build(corpus, index_dir, encoder)
+    expected = next(s.passages for s in changed.sources() if s.source == target.name)
+    assert changed.embedded == expected
+    assert len(changed) == len(first) + 1
+    assert changed.search("Where did Xiaomi open a research lab?").hits[0].source == target.name
+    # Reused passages keep their sentence vectors, row for row.
+    kept = next(s for s in first.sources() if s.source == "000_732249989cd205d6.txt")
+    before, after = (
+        np.asarray(index.sentences[index.sentence_rows(np.arange(kept.passages))[0]])
+        for index in (first_index, Index.open(index_dir))
+    )
+    assert before.shape[0] >= kept.passages and np.array_equal(before, after)
+
+    (corpus / "002_cfdc07329175cede.txt").unlink()
+    removed = build(corpus, index_dir, encoder)
+    assert removed.embedded == 0
+    assert {s.source for s in removed.sources()} == {
+        "000_732249989cd205d6.txt",
+        "001_5e8f83e102c9a296.txt",
+    }
+
+
+def test_loading_embeds_nothing_and_returns_the_same_answers(seeds_index_dir, seeds_retriever):
+    loaded = Retriever.load(seeds_index_dir)
+    assert loaded.encoder._model is None  # nothing encoded at load
+    question = "Where is Pateo headquartered?"
+    assert loaded.search(question).hits[0].id == seeds_retriever.search(question).hits[0].id
+
+
+def test_other_model_is_detected_and_rebuilt(corpus, tmp_path, encoder, caplog):
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir, encoder)
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    config = json.loads((generation / "config.json").read_text())
+    config["model"] = "some-other-model"
+    (generation / "config.json").write_text(json.dumps(config))
+    with pytest.raises(IndexStateError, match="model"):
+        Index.open(index_dir, RetrievalConfig())
+    with caplog.at_level(logging.WARNING):
+        rebuilt = build(corpus, index_dir, encoder)
+    assert "rebuilding" in caplog.text
+    assert rebuilt.embedded == len(rebuilt)
+
+
+def test_other_format_version_is_rebuilt(corpus, tmp_path, encoder, caplog):
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir, encoder)
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    data = manifest(index_dir)
+    data["format_version"] = FORMAT_VERSION + 1
+    (generation / "manifest.json").write_text(json.dumps(data))
+    with caplog.at_level(logging.WARNING):
+        rebuilt = build(corpus, index_dir, encoder)
+    assert "format" in caplog.text and rebuilt.embedded == len(rebuilt)
+
+
+# Each earlier format and the files it lacks: format 5 added the sentences' BM25 term
+# ids, format 6 the passages'.
+EARLIER_FORMATS = {
+    4: (
+        "sentence_terms.npy",
+        "sentence_term_offsets.npy",
+        "passage_terms.npy",
+        "passage_term_offsets.npy",
+    ),
+    5: ("passage_terms.npy", "passage_term_offsets.npy"),
+}
+
+
+@pytest.mark.parametrize("version", sorted(EARLIER_FORMATS))
+def test_earlier_format_is_upgraded_without_re_embedding(
+    corpus, tmp_path, encoder, caplog, version
+):
+    index_dir = tmp_path / "index"
+    before = build(corpus, index_dir, encoder).search("Who invested in Pateo?")
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    data = manifest(index_dir)
+    data["format_version"] = version
+    (generation / "manifest.json").write_text(json.dumps(data))
+    for name in EARLIER_FORMATS[version]:
+        (generation / name).unlink()
+    with pytest.raises(IndexStateError, match=f"format {version}"):
+        Index.open(index_dir)
+    with caplog.at_level(logging.WARNING):
+        upgraded = build(corpus, index_dir, encoder)
+    assert "upgrading" in caplog.text and upgraded.embedded == 0
+    assert manifest(index_dir)["format_version"] == FORMAT_VERSION
+    after = upgraded.search("Who invested in Pateo?")
+    assert [(h.text, h.sentence) for h in after.hits] == [(h.text, h.sentence) for h in before.hits]
+
+
+@pytest.mark.parametrize(
+    "damage", ["truncate-faiss", "delete-sqlite", "garbage-current", "short-sentences"]
+)
+def test_damaged_index_is_a_clear_error_and_is_rebuilt(corpus, tmp_path, encoder, damage):
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir, encoder)
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    if damage == "truncate-faiss":
+        (generation / "dense.faiss").write_bytes(b"\x00" * 10)
+    elif damage == "delete-sqlite":
+        (generation / "passages.sqlite").unlink()
+    elif damage == "short-sentences":
+        offsets = np.load(generation / "sentence_offsets.npy")
+        np.save(generation / "sentence_offsets.npy", offsets[:-1])
+    else:
+        (index_dir / "CURRENT").write_text("../../etc")
+    with pytest.raises(IndexStateError):
+        Retriever.load(index_dir)
+    rebuilt = build(corpus, index_dir, encoder)
+    assert rebuilt.search("Where is Pateo headquartered?").answered
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(IndexStateError, match="no index"):
+        Retriever.load(tmp_path / "nothing")
+
+
+def test_crash_during_build_leaves_the_previous_index_usable(corpus, tmp_path, encoder):
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir, encoder)
+    (corpus / "new.txt").write_text("A new file\n\nAbout something else entirely.\n")
+
+    class Boom(Exception):
+        pass
+
+    def explode(texts, spans, progress=None):
+        raise Boom
+
+    original = encoder.encode_with_spans
+    encoder.encode_with_spans = explode
+    try:
+        with pytest.raises(Boom):
+            build(corpus, index_dir, encoder)
+    finally:
+        encoder.encode_with_spans = original
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(".tmp")]
+    assert "new.txt" not in manifest(index_dir)["sources"]
+    assert Retriever.load(index_dir).search("Where is Pateo headquartered?").answered
+
+
+def test_approximate_index_above_the_threshold(corpus, tmp_path, encoder):
+    retriever = build(corpus, tmp_path / "index", encoder, ann_threshold=5)
+    assert retriever.info.approximate
+    assert retriever.search("Where is Pateo headquartered?").hits[0].source.startswith("000")

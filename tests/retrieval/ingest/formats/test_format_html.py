@@ -1,0 +1,135 @@
+"""The HTML reader keeps an article's text and structure and drops the page around it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.ingest.formats import UnreadableFile, html
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head>
+<meta charset="utf-8">
+<title>How Tides Work | Ocean Weekly</title>
+<meta property="og:site_name" content="Ocean Weekly">
+<meta property="og:url" content="https://ocean.example.com/tides">
+<meta name="date" content="2023-05-04">
+</head><body>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/about">About us</a></li>
+<li><a href="/shop">Shop our maps</a></li></ul></nav></header>
+<div id="cookie-banner" class="cookie-consent">We use cookies to improve your experience.
+<button>Accept all cookies</button></div>
+<aside class="sidebar"><h3>Popular posts</h3><ul>
+<li><a href="/a">Ten best beaches in Spain</a></li>
+<li><a href="/b">Why whales sing at night</a></li></ul></aside>
+<main><article>
+<h1>How Tides Work</h1>
+<p>Tides are the regular rise and fall of the sea surface, caused by the gravitational
+pull of the Moon and the Sun acting on the rotating Earth.</p>
+<h2>Spring and neap tides</h2>
+<p>When the Sun and the Moon line up, their pulls add together and produce spring tides,
+which have the largest range between high and low water.</p>
+<p>At quarter moons the pulls partly cancel, giving neap tides with a much smaller range;
+sailors plan their passages around this fortnightly cycle.</p>
+<ul><li>Spring tides follow new and full moons.</li><li>Neap tides follow quarter moons.</li></ul>
+<table><tr><th>Port</th><th>Mean range</th></tr><tr><td>Brest</td><td>5.2 m</td></tr></table>
+<p>Share this article</p>
+</article></main>
+<footer><p>© 2023 Ocean Weekly. All rights reserved.</p><a href="/privacy">Privacy policy</a>
+<p>Subscribe to our newsletter</p></footer>
+</body></html>
+"""
+
+
+def _read(tmp_path: Path, content: str | bytes, name: str = "tides.html") -> list:
+    path = tmp_path / name
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    path.write_bytes(content)
+    return html.read(path, name, "hash")
+
+
+def test_article_kept_and_page_furniture_dropped(tmp_path: Path) -> None:
+    [doc] = _read(tmp_path, PAGE)
+    texts = [p.text for p in doc.paragraphs()]
+    everything = "\n".join(texts)
+
+    assert doc.title == "How Tides Work"
+    assert doc.source == "tides.html"
+    assert doc.content_hash == "hash"
+    assert texts[0].startswith("Tides are the regular rise and fall of the sea surface")
+    # White space inside a paragraph is collapsed: the source's line break is gone.
+    assert "caused by the gravitational pull" in texts[0]
+    for furniture in (
+        "About us",
+        "Shop our maps",
+        "cookies",
+        "Popular posts",
+        "Ten best beaches",
+        "All rights reserved",
+        "Privacy policy",
+        "Subscribe",
+        "Share this",
+    ):
+        assert furniture not in everything, furniture
+    # The title is not repeated as a heading of the first paragraph.
+    assert not texts[0].startswith("How Tides Work")
+
+
+def test_structure_heading_list_and_table(tmp_path: Path) -> None:
+    [doc] = _read(tmp_path, PAGE)
+    texts = [p.text for p in doc.paragraphs()]
+
+    # Paragraphs stay separate, and the heading rides on the paragraph it introduces.
+    assert texts[1] == (
+        "Spring and neap tides\nWhen the Sun and the Moon line up, their pulls add together "
+        "and produce spring tides, which have the largest range between high and low water."
+    )
+    assert texts[2].startswith("At quarter moons")
+    assert "Spring tides follow new and full moons. Neap tides follow quarter moons." in texts
+    assert "Port | Mean range" in texts
+    assert "Brest | 5.2 m" in texts
+
+
+def test_metadata(tmp_path: Path) -> None:
+    [doc] = _read(tmp_path, PAGE)
+    assert doc.metadata == {
+        "date": "2023-05-04",
+        "provider": "Ocean Weekly",
+        "url": "https://ocean.example.com/tides",
+    }
+    assert all(p.metadata == {} for p in doc.paragraphs())
+
+
+def test_encoding_from_the_page_and_mojibake_repaired(tmp_path: Path) -> None:
+    page = PAGE.replace('charset="utf-8"', 'charset="windows-1252"')
+    page = page.replace("Tides are the regular", "The Moon’s pull: tides are the regular")
+    [doc] = _read(tmp_path, page.encode("cp1252"))
+    assert doc.paragraphs()[0].text.startswith("The Moon’s pull: tides are the regular")
+
+    # UTF-8 text once decoded as cp1252 and saved again ("Moonâ€™s") is repaired.
+    mangled = page.replace("The Moon’s", "The Moon’s".encode().decode("cp1252"))
+    [doc] = _read(tmp_path, mangled, "mangled.html")
+    assert doc.paragraphs()[0].text.startswith("The Moon’s pull")
+
+
+def test_title_falls_back_to_the_file_name(tmp_path: Path) -> None:
+    body = "<p>" + "The harbour master posts the tide times at the quay every morning. " * 4
+    [doc] = _read(tmp_path, f"<html><body>{body}</p></body></html>", "harbour-notes.html")
+    assert doc.title == "harbour-notes"
+    assert doc.paragraphs()[0].text.startswith("The harbour master posts")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        bytes(range(256)) * 20,
+        b"",
+        b"<html><head><title>Empty</title></head><body><nav><a href='/'>Home</a></nav></body>",
+    ],
+    ids=["garbage", "empty", "no-text"],
+)
+def test_unreadable(tmp_path: Path, content: bytes) -> None:
+    with pytest.raises(UnreadableFile, match="no main text"):
+        _read(tmp_path, content, "bad.html")

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from retrieval.ingest import Block, Document, Section, split_document, split_text
+from retrieval.ingest.sentences import sentence_spans
+
+
+def test_short_paragraph_is_one_passage():
+    assert split_text("One. Two.", 800) == ["One. Two."]
+
+
+def test_long_paragraph_splits_at_sentence_boundaries():
+    sentences = [f"Sentence number {i} talks about the topic at some length." for i in range(40)]
+    chunks = split_text(" ".join(sentences), 300)
+    assert len(chunks) > 1
+    assert all(len(c) <= 300 for c in chunks)
+    assert all(c.endswith(".") for c in chunks)
+    assert " ".join(chunks) == " ".join(sentences)
+
+
+@given(st.text(min_size=1, max_size=3000), st.integers(min_value=20, max_value=900))
+def test_no_chunk_exceeds_the_limit(text, limit):
+    assert all(len(c) <= limit for c in split_text(text, limit))
+
+
+def test_sentence_spans_respect_abbreviations_and_lines():
+    text = "Dr. Smith met Mr. Jones in the U.S. on Monday. They talked.\nA heading"
+    spans = [text[a:b] for a, b in sentence_spans(text)]
+    assert spans == ["Dr. Smith met Mr. Jones in the U.S. on Monday.", "They talked.", "A heading"]
+
+
+def test_passages_carry_ids_titles_sources_positions_and_metadata():
+    doc = Document(
+        source="a.txt",
+        title="T",
+        body=Section(blocks=(Block("First."), Block("Second.", metadata={"provider": "X"}))),
+        metadata={"date": "2020-01-01"},
+        content_hash="h",
+    )
+    first, second = split_document(doc, 800)
+    assert (first.title, first.source, first.position) == ("T", "a.txt", 0)
+    assert second.position == 1
+    assert second.metadata == {"date": "2020-01-01", "provider": "X"}
+    assert first.id != second.id
+    assert split_document(doc, 800)[0].id == first.id  # stable
+    assert first.embedding_text(True) == "T\nFirst." and first.embedding_text(False) == "First."

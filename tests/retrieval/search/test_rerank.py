@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval import RetrievalConfig, Retriever
+from retrieval.index import Index
+from retrieval.search.rerank import SentenceReranker
+
+# One passage repeats the name the question asks about; its neighbour answers the
+# question in one sentence among unrelated ones. Passage-level BM25 prefers the first.
+HARBOUR = """# Harbour life in Tormund
+
+Zorvik ferries are part of Tormund. The Zorvik ferry company runs Zorvik boats, Zorvik \
+buses and the Zorvik ferry museum. Everyone in Tormund knows Zorvik.
+
+The weather was mild this spring. Tourists came from abroad to see the old town. The \
+Zorvik ferry to the island leaves at seven in the morning. Shops opened late on Sundays.
+
+Fishing boats return to the harbour in the evening, and the market sells their catch.
+"""
+QUESTION = "What time does the Zorvik ferry depart?"
+
+
+@pytest.fixture(scope="module")
+def harbour(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("harbour")
+    (folder / "harbour.md").write_text(HARBOUR, encoding="utf-8")
+    return folder
+
+
+def retriever(corpus: Path, index_dir: Path, encoder, **settings) -> Retriever:
+    return Retriever.from_corpus(corpus, index_dir, RetrievalConfig(**settings), encoder=encoder)
+
+
+def test_the_passage_whose_sentence_answers_beats_one_that_repeats_the_name(
+    harbour, tmp_path, encoder
+):
+    reranked = retriever(harbour, tmp_path / "index", encoder)
+    assert "seven in the morning" in reranked.search(QUESTION).hits[0].text
+    # The same index without re-ranking ranks the name-stuffed passage first: the
+    # check above is what re-ranking adds.
+    plain = Retriever.load(tmp_path / "index", reranked.config.replace(rerank_depth=0))
+    assert "seven in the morning" not in plain.search(QUESTION).hits[0].text
+
+
+def test_sentences_are_scored_in_meaning_and_words(harbour, tmp_path, encoder):
+    retriever(harbour, tmp_path / "index", encoder)
+    index = Index.open(tmp_path / "index")
+    rows = np.arange(len(index))
+    vector = encoder.encode([QUESTION], progress=False)[0]
+    passages = index.store.get(rows.tolist())
+    terms = index.lexical.question_terms(QUESTION)
+    scored = SentenceReranker(index, index.config).sentences(terms, vector, rows)
+    # Meaning: the vectors pooled at index time, recomputed here from the passages.
+    texts = [p.embedding_text(True) for p in passages]
+    spans = [p.embedding_spans(True) for p in passages]
+    _, pooled = encoder.encode_with_spans(texts, spans, progress=False)
+    got = np.concatenate([s.meaning for s in scored])
+    assert np.allclose(got, pooled.astype(np.float32) @ vector, atol=2e-3)
+    # Spans: the passage's own sentences.
+    for passage, sentences in zip(passages, scored, strict=True):
+        assert [tuple(x) for x in sentences.spans] == passage.sentence_spans()
+    # Words: "zorvik" and "ferri" are known; "time" and "depart" are not in the corpus
+    # and weigh as the rarest term would.
+    lexical = index.lexical
+    question = lexical.question_terms(QUESTION)
+    vocab = lexical.bm25.vocab_dict
+    assert question.ids.tolist() == sorted([vocab["zorvik"], vocab["ferri"]])
+    assert question.total > question.weights.sum()
+    answer = next(s for p, s in zip(passages, scored, strict=True) if "seven" in p.text)
+    share = question.weights.sum() / question.total
+    assert answer.words.tolist() == pytest.approx([0.0, 0.0, share, 0.0])
+    # The term ids stored at build time give what analysing the passages now gives.
+    for passage, sentences in zip(passages, scored, strict=True):
+        terms = lexical.analyzer.sentence_terms(passage.text, sentences.spans.tolist())
+        known = [np.array(sorted(vocab[x] for x in t if x in vocab), dtype=np.int32) for t in terms]
+        now = [question.held(ids, np.zeros(len(ids), dtype=np.int64), 1)[0] for ids in known]
+        assert sentences.words.tolist() == pytest.approx(now)
+    assert "seven in the morning" in passages[scored.index(answer)].text[slice(*answer.best())]
+
+
+def test_scores_of_hits_past_the_rerank_depth_stay_below(harbour, tmp_path, encoder):
+    result = retriever(harbour, tmp_path / "index", encoder, rerank_depth=2).search(
+        "Zorvik ferry boats harbour", k=3
+    )
+    scores = [h.score for h in result.hits]
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+    # The third hit was not re-ranked; its emphasised sentence is still scored.
+    assert all(h.sentence_text for h in result.hits)
