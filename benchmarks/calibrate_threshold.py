@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval import RetrievalConfig, Retriever
-from retrieval.evaluate import read_eval_set
+from retrieval.evaluation import read_eval_set
 
 ROOT = Path(__file__).resolve().parent.parent
 

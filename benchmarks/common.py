@@ -47,12 +47,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
 
-from retrieval import RetrievalConfig, Retriever
-from retrieval.documents import discover, read_documents
-from retrieval.encoder import Encoder, resolve_model
-from retrieval.evaluate import EvalItem, read_eval_set
-from retrieval.passages import Passage, split_document
-from retrieval.sentences import sentence_spans
+from retrieval import Encoder, Passage, RetrievalConfig, Retriever
+from retrieval.encoder import resolve_model
+from retrieval.evaluation import EvalItem, read_eval_set
+from retrieval.ingest import ReaderOptions, discover, read_documents, split_document
+from retrieval.ingest.sentences import sentence_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -350,8 +349,10 @@ def read_passages(folder: Path, config: RetrievalConfig) -> list[Passage]:
     """The passages of ``folder`` exactly as the project's indexer splits them."""
     out: list[Passage] = []
     for file in discover([folder]):
-        options = {"title_field": config.jsonl_title_field, "text_field": config.jsonl_text_field}
-        for document in read_documents(file, **options):
+        options = ReaderOptions(
+            title_field=config.jsonl_title_field, text_field=config.jsonl_text_field
+        )
+        for document in read_documents(file, options):
             out.extend(split_document(document, config.max_passage_chars))
     return out
 

@@ -80,7 +80,7 @@ async def _measure(
 def run(ctx: Context) -> dict[str, Any]:
     corpus = build_corpus(ctx.profile.concurrency_size, ctx.cache, ctx.config)
     retriever = Retriever.load(build_index(ctx, corpus))
-    floor = Floor(load_floor_model(ctx.config), np.asarray(retriever.index.vectors))
+    floor = Floor(load_floor_model(ctx.config), np.asarray(retriever.vectors()))
     floor.search("warm up the model")
     repeats = max(ctx.profile.repeats, 1)
     rows = asyncio.run(_measure(retriever, floor, ctx.profile.concurrency_levels, repeats))
@@ -107,7 +107,7 @@ def run(ctx: Context) -> dict[str, Any]:
     result = {"corpus": corpus.describe(), "levels": rows}
     write_result(ctx, NAME, result, targets, notes)
     plot(ctx.out / f"{NAME}.png", lambda ax: _draw(ax, rows))
-    retriever.index.close()
+    retriever.close()
     return result
 
 

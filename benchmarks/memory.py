@@ -41,8 +41,8 @@ def flat_index_file(index_dir: str) -> tuple[str, int]:
     """Writes (once) the floor's flat FAISS index of the project's vectors; returns its
     path and the vectors' size in bytes."""
     retriever = Retriever.load(index_dir)
-    vectors = np.ascontiguousarray(retriever.index.vectors, dtype=np.float32)
-    retriever.index.close()
+    vectors = np.ascontiguousarray(retriever.vectors(), dtype=np.float32)
+    retriever.close()
     path = f"{index_dir}.flat.faiss"
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)

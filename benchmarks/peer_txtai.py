@@ -23,10 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from retrieval import Retriever
-from retrieval.encoder import Encoder
-from retrieval.evaluate import evaluate, is_hit
-from retrieval.hits import Hit
+from retrieval import Encoder, Hit, Retriever
+from retrieval.evaluation import evaluate, is_hit
 
 from .common import (
     CachingEncoder,
@@ -197,8 +195,8 @@ def run(ctx: Context) -> dict[str, Any]:
             "txtai_index_s_cached_vectors": round(seconds, 2),
             "txtai_ann": _txtai_ann(embeddings),
             "project_ann": {
-                "components": retriever.index.dense.spec,
-                "nprobe": retriever.index.dense.nprobe,
+                "components": retriever.info.dense,
+                "nprobe": retriever.info.nprobe,
             },
             "quality": {
                 "project": project_quality(retriever),
@@ -206,7 +204,7 @@ def run(ctx: Context) -> dict[str, Any]:
             },
         }
         embeddings.close()
-        retriever.index.close()
+        retriever.close()
     print_table(
         f"7a. index time, same {build['passages']:,} real passages, real model (s)",
         ["project", "txtai", "project / txtai", "txtai vectors"],

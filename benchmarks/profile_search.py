@@ -80,10 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         candidates["txtai search()"] = lambda: [embeddings.search(q, 3) for q in asked]
         candidates["txtai encode"] = lambda: [embeddings.model.encode([q]) for q in asked]
     got = per_question_ms(interleaved(candidates, repeats=args.repeats), len(asked))
-    dense = retriever.index.dense
+    info = retriever.info
     print(
-        f"{len(retriever):,} passages ({corpus.synthetic:,} synthetic), FAISS {dense.spec}"
-        + (f" nprobe {dense.nprobe}" if dense.nprobe else "")
+        f"{len(retriever):,} passages ({corpus.synthetic:,} synthetic), FAISS {info.dense}"
+        + (f" nprobe {info.nprobe}" if info.nprobe else "")
         + f"; {len(asked)} questions, median ms per question:"
     )
     for who in ("project", "txtai"):
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {who:8s} search {total:8.3f}  encode {encode:8.3f}  "
                 f"the rest {total - encode:8.3f}"
             )
-    report = [f"# search() at {len(retriever):,} passages, FAISS {dense.spec}\n"]
+    report = [f"# search() at {len(retriever):,} passages, FAISS {info.dense}\n"]
     report.append(profile_text(candidates["project search()"], 3))
     if embeddings is not None:
         report.append("# txtai search() on the same passages\n")

@@ -23,10 +23,10 @@ from typing import Any
 
 import faiss
 import numpy as np
-
-from retrieval import Retriever
 from retrieval.ann import DenseIndex
 from retrieval.evaluate import evaluate
+
+from retrieval import Retriever
 from retrieval.index import Index
 
 from .common import (
@@ -79,7 +79,7 @@ def measure_size(
     corpus = build_corpus(size, ctx.cache, ctx.config)
     index_dir = build_index(ctx, corpus)
     retriever = Retriever.load(index_dir)
-    floor = Floor(model, np.asarray(retriever.index.vectors))
+    floor = Floor(model, np.asarray(retriever.vectors()))
     times: dict[str, list[float]] = {"project": [], "floor": []}
     retriever.search("warm up the model")
     floor.search("warm up the model")
@@ -98,33 +98,37 @@ def measure_size(
     row = {
         "corpus": corpus.describe(),
         "index_dir": str(index_dir),
-        "approximate": retriever.index.dense.approximate,
+        "approximate": retriever.info.approximate,
         "project": project,
         "floor": base,
         "p50_ratio": ratio(project["p50_ms"], base["p50_ms"]),
         "p95_ratio": ratio(project["p95_ms"], base["p95_ms"]),
         "overhead_p50_ms": round(project["p50_ms"] - base["p50_ms"], 3),
-        "dense": retriever.index.dense.spec,
-        "nprobe": retriever.index.dense.nprobe,
+        "dense": retriever.info.dense,
+        "nprobe": retriever.info.nprobe,
     }
-    if retriever.index.dense.approximate:
+    if retriever.info.approximate:
         row["vs_exact"] = versus_exact(retriever, index_dir)
-    retriever.index.close()
+    retriever.close()
     return row, times
 
 
 def versus_exact(retriever: Retriever, index_dir: Any) -> dict[str, Any]:
     """The approximate index against an exact one over the same vectors (module doc)."""
-    exact = Retriever(Index.open(index_dir), retriever.encoder)
-    flat = faiss.IndexFlatIP(exact.index.vectors.shape[1])
-    flat.add(np.ascontiguousarray(exact.index.vectors, dtype=np.float32))
-    exact.index.dense = DenseIndex(flat)
+    # The dense layer itself against a flat index of the same vectors...
+    index = Index.open(index_dir)
+    flat = faiss.IndexFlatIP(index.vectors.shape[1])
+    flat.add(np.ascontiguousarray(index.vectors, dtype=np.float32))
+    exact_dense = DenseIndex(flat)
+    # ...and whole searches against the same index searching every IVF cell (exact).
+    everything = retriever.config.replace(ivf_nprobe=1 << 30)
+    exact = Retriever.load(index_dir, everything, encoder=retriever.encoder)
     asked = questions(ANN_QUESTIONS)
     vectors = retriever.encoder.encode(asked, progress=False)
     recall = {}
     for k in (10, 50):
-        _, found = retriever.index.dense.search(vectors, k)
-        _, truth = exact.index.dense.search(vectors, k)
+        _, found = index.dense.search(vectors, k)
+        _, truth = exact_dense.search(vectors, k)
         shares = [len(set(f[f >= 0]) & set(t)) / k for f, t in zip(found, truth, strict=True)]
         recall[f"recall_at_{k}"] = round(float(np.mean(shares)), 4)
     same = {"answered": 0, "top1": 0, "top3": 0}
@@ -137,7 +141,8 @@ def versus_exact(retriever: Retriever, index_dir: Any) -> dict[str, Any]:
     for who, r in (("approximate", retriever), ("exact", exact)):
         got = evaluate(r, dev_items())
         quality[who] = {m: got[m] for m in ("n", "hit@1", "hit@3", "mrr@5", "no_answer_accuracy")}
-    exact.index.close()
+    exact.close()
+    index.close()
     return {
         "questions": len(asked),
         **recall,

@@ -29,7 +29,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from retrieval.ann import DenseIndex
+from retrieval.index import DenseIndex
 
 from .common import (
     Context,

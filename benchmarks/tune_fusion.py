@@ -20,19 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from retrieval import RetrievalConfig, Retriever
-from retrieval.beir import candidates, rankings, read_beir, score
-from retrieval.index import build_lexical
-from retrieval.search import Searcher
+from retrieval.evaluation.beir import candidates, rankings, read_beir, score
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def with_bm25(retriever: Retriever, config: RetrievalConfig) -> Retriever:
-    index = retriever.index
-    index.lexical = build_lexical(index.store.get(list(range(len(index)))), config)
-    index.config = config
-    retriever.searcher = Searcher(index, retriever.encoder)
-    return retriever
 
 
 def fused_ndcg(cands, qrels, config: RetrievalConfig) -> float:
@@ -46,27 +36,24 @@ def main() -> None:
     args = parser.parse_args()
     train, test = read_beir(args.data, "train"), read_beir(args.data, "test")
     retriever = Retriever.from_corpus(train.corpus, args.index_dir, RetrievalConfig())
-    base = retriever.config
-    vectors = {
-        name: retriever.encoder.encode(list(s.queries.values()), progress=False)
-        for name, s in (("train", train), ("test", test))
-    }
+    base, index_dir = retriever.config, retriever.info.path.parent
+
+    def with_bm25(config: RetrievalConfig) -> Retriever:
+        # Other BM25 settings re-index the words only: nothing is re-embedded.
+        return Retriever.from_corpus(train.corpus, index_dir, config, encoder=retriever.encoder)
+
     fusions = [("rrf", 0.0)] + [("convex", round(w, 2)) for w in np.arange(0, 1.01, 0.05)]
     results = []
     for title, k1, b in itertools.product((False, True), (0.9, 1.2, 1.5), (0.4, 0.75)):
         bm25 = base.replace(bm25_title=title, bm25_k1=k1, bm25_b=b)
-        with_bm25(retriever, bm25)
-        cands = candidates(retriever, train.queries, vectors["train"])
+        cands = candidates(with_bm25(bm25), train.queries)
         for fusion, weight in fusions:
             config = bm25.replace(fusion=fusion, dense_weight=weight)
             results.append((fused_ndcg(cands, train.qrels, config), config))
         best_here = max(r for r in results[-len(fusions) :])
         print(f"bm25 title={title} k1={k1} b={b}: best train nDCG@10 {best_here[0]:.4f}")
     best_ndcg, best = max(results, key=lambda r: r[0])
-    with_bm25(retriever, best)
-    test_scores = score(
-        rankings(candidates(retriever, test.queries, vectors["test"]), best), test.qrels
-    )
+    test_scores = score(rankings(candidates(with_bm25(best), test.queries), best), test.qrels)
     rrf_train = max(n for n, c in results if c.fusion == "rrf")
     print(
         json.dumps(
