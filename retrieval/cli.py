@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -151,7 +152,7 @@ def _table(metrics: dict[str, float]) -> str:
     return "\n".join(f"{name:>20}  {value}" for name, value in metrics.items())
 
 
-def _beir_table(metrics: dict) -> str:
+def _beir_table(metrics: dict[str, Any]) -> str:
     lines = [f"{metrics['queries']} queries ({metrics['split']}), {metrics['passages']} passages"]
     lines.append(f"{'':8} {'nDCG@10':>8} {'R@100':>8} {'MRR@10':>8}")
     for name in RANKERS:

@@ -61,7 +61,7 @@ class Encoder:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # untyped
 
         path = resolve_model(self.name)
         try:
@@ -142,6 +142,7 @@ class Encoder:
         import torch
 
         out, offsets = self._forward(texts, offsets=True)
+        assert offsets is not None  # asked for
         with torch.inference_mode():
             sentence = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=-1)
             means = _pool_spans(out["token_embeddings"].float(), offsets, spans, sentence)
@@ -150,7 +151,9 @@ class Encoder:
             (vectors[n], span_vectors[n, : len(text_spans)]) for n, text_spans in enumerate(spans)
         ]
 
-    def _forward(self, texts: list[str], offsets: bool = False) -> tuple[dict, torch.Tensor | None]:
+    def _forward(
+        self, texts: list[str], offsets: bool = False
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
         """The model's outputs for one batch (and the tokens' character offsets).
 
         Calls the tokenizer and the model's modules directly: ``SentenceTransformer.encode``

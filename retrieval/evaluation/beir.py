@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -128,7 +130,9 @@ def _max_passage(docs: list[str], scores: np.ndarray, depth: int) -> list[str]:
     return ranked
 
 
-def score(ranked: dict[str, dict[str, list[str]]], qrels: dict[str, dict[str, int]]) -> dict:
+def score(
+    ranked: dict[str, dict[str, list[str]]], qrels: dict[str, dict[str, int]]
+) -> dict[str, dict[str, float]]:
     """nDCG@10, recall@100 and MRR@10 of each ranker, averaged over queries."""
     out = {}
     for name, per_query in ranked.items():
@@ -140,13 +144,13 @@ def score(ranked: dict[str, dict[str, list[str]]], qrels: dict[str, dict[str, in
     return out
 
 
-def _mean(values) -> float:
+def _mean(values: Iterable[float]) -> float:
     return round(statistics.fmean(list(values)), 4)
 
 
 def evaluate_beir(
     folder: Path, split: str, index_dir: Path | None, config: RetrievalConfig
-) -> dict:
+) -> dict[str, Any]:
     """Indexes ``folder``'s corpus with the project's pipeline and scores ``split``."""
     data = read_beir(folder, split)
     retriever = Retriever.from_corpus(data.corpus, index_dir, config)

@@ -63,9 +63,9 @@ class DenseIndex:
         n, dim = vectors.shape
         spec = cls.plan(n, config)
         if spec == "Flat":
-            index = faiss.IndexFlatIP(dim)
-            index.add(vectors)
-            return cls(index)
+            flat = faiss.IndexFlatIP(dim)
+            flat.add(vectors)
+            return cls(flat)
         index = faiss.index_factory(dim, spec, faiss.METRIC_INNER_PRODUCT)
         ivf = faiss.extract_index_ivf(index)
         ivf.cp.niter = TRAIN_ITERATIONS

@@ -28,7 +28,8 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         words = [w for w in _TOKEN.findall(text.lower()) if w not in self._stopwords]
-        return self._stemmer.stemWords(words)
+        stems: list[str] = self._stemmer.stemWords(words)
+        return stems
 
     def sentence_terms(self, text: str, spans: Iterable[tuple[int, int]]) -> list[set[str]]:
         """The set of terms of each span of ``text``, stemmed in one call. Stop words are
@@ -99,7 +100,7 @@ class LexicalIndex:
         """BM25 score of every passage for a question's term ids (zeros if none)."""
         if not term_ids:
             return np.zeros(len(self), dtype=np.float32)
-        return self.bm25.get_scores_from_ids(term_ids)
+        return np.asarray(self.bm25.get_scores_from_ids(term_ids))
 
     def idf(self, term_ids: list[int]) -> np.ndarray:
         """Inverse document frequency of each term (the BM25 variant's, always > 0)."""

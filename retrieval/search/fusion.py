@@ -15,8 +15,9 @@ from ..config import RetrievalConfig
 def fuse(dense: np.ndarray, lexical: np.ndarray, config: RetrievalConfig) -> np.ndarray:
     """Fused scores of candidates given their cosine similarities and BM25 scores."""
     if config.fusion == "rrf":
-        return _rrf(dense, config.rrf_k) + _rrf(lexical, config.rrf_k)
-    return config.dense_weight * _minmax(dense) + (1 - config.dense_weight) * _bm25_norm(lexical)
+        return np.asarray(_rrf(dense, config.rrf_k) + _rrf(lexical, config.rrf_k))
+    weight = config.dense_weight
+    return np.asarray(weight * _minmax(dense) + (1 - weight) * _bm25_norm(lexical))
 
 
 def _minmax(scores: np.ndarray) -> np.ndarray:

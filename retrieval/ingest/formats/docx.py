@@ -47,10 +47,10 @@ def read(
         raise UnreadableFile(f"not a readable .docx file ({reason(exc)})") from exc
     metadata = {"date": parse_date(created)}
     metadata = {k: v for k, v in metadata.items() if v}
-    document = Document(source, title, build_sections(blocks, title), metadata, content_hash)
-    if not document.paragraphs():
+    found = Document(source, title, build_sections(blocks, title), metadata, content_hash)
+    if not found.paragraphs():
         raise UnreadableFile("no text in the .docx file")
-    return [document]
+    return [found]
 
 
 def _blocks(document: Any) -> tuple[list[Block], str]:

@@ -59,7 +59,7 @@ def read(
     except Exception as exc:  # trafilatura and lxml raise many kinds on broken input
         raise UnreadableFile(f"HTML extraction failed ({reason(exc)})") from exc
     main = root.find("main") if root is not None else None
-    if main is None:
+    if root is None or main is None:
         raise UnreadableFile("no main text found in the HTML page")
     blocks = list(_blocks(main))
     first_heading = next((b.text for b in blocks if b.is_heading), "")
