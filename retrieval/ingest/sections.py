@@ -30,8 +30,9 @@ def build_sections(blocks: Iterable[Block], title: str) -> Section:
 
     Empty blocks, markup lines ("-----"), boilerplate lines ("Leave a Reply",
     "Tags: …") and repeats of the document's ``title`` are dropped. A heading with a
-    depth (``level`` ≥ 1) closes the open sections at its depth or deeper; one without (a guessed heading) is a
-    sub-section of a heading directly above it, else a sibling of the open section.
+    depth (``level`` ≥ 1) closes the open sections at its depth or deeper; one without
+    (a guessed heading) is a sub-section of a heading directly above it, else a
+    sibling of the open section.
 
     Args:
         blocks: the reader's blocks, in document order, headings among them.
