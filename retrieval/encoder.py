@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,18 +53,16 @@ class Encoder:
         return self._model
 
     def _load(self) -> SentenceTransformer:
-        # Weights come from disk; never reach for a hub at run time unless asked to.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
+        # "Loading weights" progress bars on every start are not the user's concern.
         transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # untyped
 
         path = resolve_model(self.name)
         try:
-            model = SentenceTransformer(path, device="cpu")
+            # Weights come from disk: nothing is ever fetched from a hub at run time.
+            model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many types for a bad name
             where = "path" if Path(path).exists() else "name (offline: it must be installed)"
             raise ConfigError(f"cannot load model {self.name!r} from that {where}: {exc}") from exc
