@@ -1,12 +1,10 @@
-"""Wiring and addressing rules of the Telegram front end (its conversations with a Bot API
-server are the end-to-end tests' job)."""
+"""Wiring of the Telegram front end: the application, its handlers and rate limiter."""
 
 from __future__ import annotations
 
-import datetime as dtm
+import asyncio
 
 import pytest
-from telegram import Chat, Message, MessageEntity, User
 from telegram.ext import (
     AIORateLimiter,
     CallbackQueryHandler,
@@ -17,59 +15,8 @@ from telegram.ext import (
 
 from bot.answer import AnswerComposer
 from bot.config import BotConfig
-from bot.telegram_bot import TelegramBot, _addressed_question
-
-BOT = User(42, "DocQA", is_bot=True, username="docqa_bot")
-ALICE = User(1, "Alice", is_bot=False)
-GROUP = Chat(-100, Chat.GROUP, title="g")
-NOW = dtm.datetime(2024, 1, 1, tzinfo=dtm.timezone.utc)
-
-
-def _message(
-    text: str, entities: list[MessageEntity] = (), reply_to: Message | None = None
-) -> Message:
-    return Message(
-        1,
-        NOW,
-        GROUP,
-        from_user=ALICE,
-        text=text,
-        entities=list(entities),
-        reply_to_message=reply_to,
-    )
-
-
-def _mention(text: str, name: str) -> MessageEntity:
-    return MessageEntity(MessageEntity.MENTION, text.index(name), len(name))
-
-
-def test_group_message_mentioning_the_bot_is_a_question_without_the_mention() -> None:
-    text = "hey @DocQA_bot who invested in Pateo?"
-    question = _addressed_question(_message(text, [_mention(text, "@DocQA_bot")]), 42, "docqa_bot")
-    assert question is not None and " ".join(question.split()) == "hey who invested in Pateo?"
-
-
-def test_group_chatter_is_ignored() -> None:
-    assert _addressed_question(_message("who invested in Pateo?"), 42, "docqa_bot") is None
-    text = "ask @someone_else please"
-    other = _message(text, [_mention(text, "@someone_else")])
-    assert _addressed_question(other, 42, "docqa_bot") is None
-    # A mention in the text without an entity is not a mention (Telegram always sends one).
-    assert _addressed_question(_message("@docqa_bot hi"), 42, "docqa_bot") is None
-
-
-def test_reply_to_the_bot_is_a_question() -> None:
-    ours = Message(7, NOW, GROUP, from_user=BOT, text="an answer")
-    theirs = Message(8, NOW, GROUP, from_user=ALICE, text="x")
-    assert _addressed_question(_message("and Xiaomi?", reply_to=ours), 42, "docqa_bot") == (
-        "and Xiaomi?"
-    )
-    assert _addressed_question(_message("and Xiaomi?", reply_to=theirs), 42, "docqa_bot") is None
-
-
-def test_text_mention_of_the_bot() -> None:
-    entity = MessageEntity(MessageEntity.TEXT_MENTION, 0, 5, user=BOT)
-    assert _addressed_question(_message("DocQA what is AIoT?", [entity]), 42, None) is not None
+from bot.telegram import TelegramBot
+from bot.telegram.app import FLOOD_RETRIES, MessageRateLimiter
 
 
 def test_application_wiring(composer: AnswerComposer) -> None:
@@ -85,9 +32,34 @@ def test_application_wiring(composer: AnswerComposer) -> None:
     kinds = {type(h) for h in handlers}
     assert {MessageHandler, CallbackQueryHandler, InlineQueryHandler} <= kinds
     assert app.error_handlers
-    assert bot.limiter.limit == 5
+    assert bot.access.question_limiter.limit == 5
 
 
 def test_a_token_is_required(composer: AnswerComposer) -> None:
     with pytest.raises(ValueError, match="token"):
         TelegramBot(BotConfig(), composer)
+
+
+def test_chat_actions_pass_the_rate_limiter() -> None:
+    limiter = MessageRateLimiter(max_retries=FLOOD_RETRIES)
+    called: list[str] = []
+
+    async def callback(endpoint: str) -> bool:
+        called.append(endpoint)
+        return True
+
+    async def run() -> None:
+        await limiter.initialize()
+        try:
+            # A chat action with a chat id is not counted (its group limiter never runs).
+            assert await limiter.process_request(
+                callback, ("sendChatAction",), {}, "sendChatAction", {"chat_id": 1}, None
+            )
+            assert await limiter.process_request(
+                callback, ("sendMessage",), {}, "sendMessage", {"chat_id": 1}, None
+            )
+        finally:
+            await limiter.shutdown()
+
+    asyncio.run(run())
+    assert called == ["sendChatAction", "sendMessage"]
