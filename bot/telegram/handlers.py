@@ -13,6 +13,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable
+from typing import TypeAlias
 
 from telegram import (
     InlineQueryResultArticle,
@@ -47,7 +48,8 @@ logger = logging.getLogger(__name__)
 
 #: How long Telegram may cache the answer to an inline query, in seconds.
 INLINE_CACHE_SECONDS = 60
-Context = ContextTypes.DEFAULT_TYPE
+#: The context of every handler (PTB's default: no custom user, chat or bot data types).
+Context: TypeAlias = ContextTypes.DEFAULT_TYPE
 
 
 class Handlers:
