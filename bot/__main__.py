@@ -1,4 +1,4 @@
-"""``python -m bot``."""
+"""``python -m bot``: the command line of :mod:`bot.cli`."""
 
 import sys
 

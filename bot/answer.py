@@ -1,13 +1,16 @@
-"""The one place a question becomes an answer; every front end renders this result."""
+"""The one place a question becomes an answer; every front end renders this result.
+
+An :class:`Answer` is one page of retrieval :class:`~retrieval.Hit` objects plus what
+to say when there are none; the front ends render hits directly (``hit.parts`` cuts the
+text around the answering sentence), so a passage has one name across the packages.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from retrieval import Retriever, SearchResult, SourceInfo
-from retrieval.search import normalize_question
+from retrieval import Hit, Retriever, SearchResult, SourceInfo, normalize_question
 
 NO_ANSWER = "Nothing in the documents answers that."
 NO_ANSWER_HINT = (
@@ -19,58 +22,12 @@ NO_MORE_HINT = "Ask a new question, or rephrase this one."
 
 
 @dataclass(frozen=True)
-class Passage:
-    """One passage of an answer, ready to render.
-
-    Attributes:
-        rank: 1 for the best passage of the question (counting across pages).
-        title: its document's title.
-        text: the passage.
-        emphasis: ``(start, end)`` character offsets in ``text`` of the sentence that
-            best answers the question (``start == end``: none).
-        source: its document's source name.
-        date: the source's date (ISO ``YYYY-MM-DD``) when known.
-        provider: who published the source, when known.
-        url: a link to the source, when known.
-        page: the page of the source the passage is on (PDFs).
-    """
-
-    rank: int
-    title: str
-    text: str
-    emphasis: tuple[int, int]
-    source: str
-    date: str | None = None
-    provider: str | None = None
-    url: str | None = None
-    page: int | None = None
-
-    @property
-    def parts(self) -> tuple[str, str, str]:
-        """``(before, emphasised sentence, after)``: the text cut around the emphasis."""
-        start, end = self.emphasis
-        return self.text[:start], self.text[start:end], self.text[end:]
-
-    @property
-    def sentence(self) -> str:
-        """The emphasised sentence."""
-        return self.parts[1]
-
-    @property
-    def attribution(self) -> tuple[str, ...]:
-        """What is known of the source besides its title, e.g. ``("Reuters", "2021-08-25")``
-        or ``("page 3",)``."""
-        page = f"page {self.page}" if self.page else None
-        return tuple(x for x in (self.provider, self.date, page) if x)
-
-
-@dataclass(frozen=True)
 class Answer:
     """What the bot says to one question (one page of it).
 
     Attributes:
         question: the question as searched.
-        passages: the best passages, best first; empty when nothing answers.
+        hits: the best passages, best first; empty when nothing answers.
         offset: how many better passages earlier pages showed.
         has_more: whether :meth:`AnswerComposer.answer` with :attr:`next_offset` gives more.
         truncated: the question was too long and was shortened.
@@ -79,7 +36,7 @@ class Answer:
     """
 
     question: str
-    passages: tuple[Passage, ...]
+    hits: tuple[Hit, ...]
     offset: int = 0
     has_more: bool = False
     truncated: bool = False
@@ -89,41 +46,28 @@ class Answer:
     @property
     def answered(self) -> bool:
         """Whether the answer has passages."""
-        return bool(self.passages)
+        return bool(self.hits)
 
     @property
     def next_offset(self) -> int:
         """The offset of the next page."""
-        return self.offset + len(self.passages)
+        return self.offset + len(self.hits)
 
     @classmethod
     def from_result(cls, result: SearchResult) -> Answer:
         """Turns a retrieval result into an answer."""
-        passages = tuple(
-            Passage(
-                rank=hit.rank,
-                title=hit.title,
-                text=hit.text,
-                emphasis=_clamp(hit.sentence, len(hit.text)),
-                source=hit.source,
-                date=_text(hit.metadata, "date"),
-                provider=_text(hit.metadata, "provider"),
-                url=_text(hit.metadata, "url"),
-                page=_page(hit.metadata),
-            )
-            for hit in result.hits
-        )
+        hits = tuple(result.hits)
         message = hint = None
-        if not passages:
+        if not hits:
             # A question the corpus does answer, paged past its last passage.
             message, hint = (
                 (NO_MORE, NO_MORE_HINT) if result.answered else (NO_ANSWER, NO_ANSWER_HINT)
             )
         return cls(
             question=result.question,
-            passages=passages,
+            hits=hits,
             offset=result.offset,
-            has_more=result.has_more and bool(passages),
+            has_more=result.has_more and bool(hits),
             truncated=result.truncated,
             message=message,
             hint=hint,
@@ -196,6 +140,13 @@ class AnswerComposer:
         self.retriever.search("warm up")
 
 
+def attribution(hit: Hit) -> tuple[str, ...]:
+    """What is known of a hit's source besides its title, in the order shown, e.g.
+    ``("Reuters", "2021-08-25")`` or ``("page 3",)``."""
+    page = f"page {hit.page}" if hit.page else None
+    return tuple(x for x in (hit.provider, hit.date, page) if x)
+
+
 def _sorted_sources(retriever: Retriever) -> list[SourceInfo]:
     return sorted(retriever.sources(), key=lambda s: s.title.casefold())
 
@@ -204,22 +155,3 @@ def _sorted_sources(retriever: Retriever) -> list[SourceInfo]:
 #: query service checks questions with it before batching them, so one empty question
 #: cannot fail a whole batch.
 validate_question = normalize_question
-
-
-def _text(metadata: Mapping[str, Any], key: str) -> str | None:
-    value = metadata.get(key)
-    return str(value).strip() or None if value is not None else None
-
-
-def _page(metadata: Mapping[str, Any]) -> int | None:
-    try:
-        return int(metadata["page"])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _clamp(span: Sequence[int], length: int) -> tuple[int, int]:
-    # Defensive: a span outside the text would make renderers slice nonsense.
-    start = min(max(int(span[0]), 0), length)
-    end = min(max(int(span[1]), start), length)
-    return start, end

@@ -1,4 +1,9 @@
-"""``python -m bot``: run the bot on Telegram or in the terminal."""
+"""``python -m bot``: run the bot on Telegram or in the terminal.
+
+:func:`main` is the whole command line, callable in process (``main(argv, environ)``
+returns the exit code). Every setting is checked before the index and the model load,
+which takes seconds; only then is the chosen front end started.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,13 @@ import logging
 import sys
 from collections.abc import Mapping, Sequence
 
-from retrieval import RetrievalError, Retriever
+from retrieval import Encoder, QuestionError, RetrievalError, Retriever, configure_logging
+from retrieval.logs import SERVICE_FORMAT
 
-from .answer import AnswerComposer
+from .answer import AnswerComposer, validate_question
+from .args import parse_config
 from .config import ENV_TOKEN, BotConfig, ConfigurationError, Mode
-from .redact import configure_logging
+from .redact import RedactingFilter
 
 logger = logging.getLogger(__name__)
 
@@ -20,25 +27,26 @@ MISSING_TOKEN = (
 )
 
 
-def resolve_mode(config: BotConfig) -> Mode:
-    """The front end to run: ``auto`` becomes Telegram with a token, else the console."""
-    if config.mode is Mode.AUTO:
-        return Mode.TELEGRAM if config.token else Mode.CONSOLE
-    return config.mode
-
-
-def open_composer(config: BotConfig) -> AnswerComposer:
+def open_composer(config: BotConfig, encoder: Encoder | None = None) -> AnswerComposer:
     """Builds (or brings up to date) the index of the corpus and wraps it in a composer.
+
+    Args:
+        config: the settings (``corpus``, ``index_dir``, ``k``).
+        encoder: an already loaded model to share (default: load the index's model).
 
     Raises:
         RetrievalError: the corpus or index is unusable.
     """
-    retriever = Retriever.from_corpus(config.corpus or None, config.index_dir)
+    retriever = Retriever.from_corpus(config.corpus or None, config.index_dir, encoder=encoder)
     return AnswerComposer(retriever, k=config.k)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Runs the command line.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+        environ: the environment (default: ``os.environ``).
 
     Returns:
         The exit code: 0, 2 for bad settings or an unusable corpus, 1 if the Bot API
@@ -46,21 +54,29 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         Errors are one line on stderr, never a traceback, and never show the token.
     """
     try:
-        config = BotConfig.from_args(argv, environ)
+        config = parse_config(argv, environ)
+    except SystemExit as exc:  # argparse has printed the usage line and why (or --help)
+        return exc.code if isinstance(exc.code, int) else 2
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    mode = resolve_mode(config)
+    mode = config.resolved_mode()
     if mode is Mode.TELEGRAM and not config.token:
         print(MISSING_TOKEN, file=sys.stderr)
         return 2
+    if config.ask is not None:
+        try:  # an empty question fails now, not after the model has loaded
+            validate_question(config.ask)
+        except QuestionError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if mode is Mode.TELEGRAM and config.webhook_url:
         # Made now, so that the log redaction knows it too.
         config = config.with_webhook_secret()
+    redactor = RedactingFilter(config.secrets)
     # The console's own output is the conversation; keep library chatter to warnings.
-    redactor = configure_logging(
-        config.log_level if mode is Mode.TELEGRAM else "WARNING", config.secrets
-    )
+    level = config.log_level if mode is Mode.TELEGRAM else "WARNING"
+    configure_logging(level, fmt=SERVICE_FORMAT, filters=[redactor])
     try:
         return _run(config, mode)
     except RetrievalError as exc:
@@ -87,7 +103,7 @@ def _run(config: BotConfig, mode: Mode) -> int:
             composer = open_composer(config)
         return run_console(composer, ask=config.ask)
 
-    from .telegram_bot import TelegramBot
+    from .telegram import TelegramBot
 
     logger.info("indexing the corpus")
     composer = open_composer(config)

@@ -2,7 +2,9 @@
 
 httpx logs every request URL at INFO, and Bot API URLs contain the token; exceptions
 from the network layer can quote them too. A filter on the handlers rewrites every
-record, its arguments and its traceback text, whichever logger it came from.
+record, its arguments and its traceback text, whichever logger it came from. The
+logging set-up itself is the project's one (:func:`retrieval.configure_logging`), which
+:mod:`bot.cli` calls with this filter.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ class RedactingFilter(logging.Filter):
         self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
+        """``text`` with every secret replaced (for text printed outside the log)."""
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redacts ``record`` in place; never drops it."""
         if not self.secrets:
             return True
         record.msg = self.redact(record.getMessage())
@@ -42,22 +46,3 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         return True
-
-
-def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> RedactingFilter:
-    """Sets up logging to stderr with every handler redacting ``secrets``.
-
-    Also quiets httpx's per-request INFO lines, which are noise besides.
-
-    Returns:
-        The filter (call :meth:`RedactingFilter.redact` for text printed elsewhere).
-    """
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    redactor = RedactingFilter(secrets)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redactor)
-    return redactor

@@ -1,32 +1,38 @@
-"""Shared fixtures of the bot tests: a real index of ``seeds/`` built once per session."""
+"""Shared fixtures of the bot tests, over the session's real index of ``seeds/`` (the
+root conftest's ``encoder``, ``seeds_index_dir`` and ``seeds_retriever``: the model is
+loaded and the index built once for the whole test run)."""
 
 from __future__ import annotations
 
+import functools
+import io
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bot import cli
 from bot.answer import AnswerComposer
-from retrieval import Retriever
+from retrieval import Encoder, Retriever
 from tests.support.paths import ROOT as PROJECT_ROOT
 from tests.support.paths import SEEDS
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real index of the seeds (built once; the model load takes a few seconds)."""
-    path = tmp_path_factory.mktemp("bot-index")
-    Retriever.from_corpus(SEEDS, path)
-    return path
+def index_dir(seeds_index_dir: Path) -> Path:
+    """The session's index of the seeds (read-only)."""
+    return seeds_index_dir
 
 
 @pytest.fixture(scope="session")
-def retriever(index_dir: Path) -> Retriever:
-    return Retriever.load(index_dir)
+def retriever(seeds_retriever: Retriever) -> Retriever:
+    """The session's retriever over the seeds (read-only)."""
+    return seeds_retriever
 
 
 @pytest.fixture(scope="session")
@@ -34,12 +40,68 @@ def composer(retriever: Retriever) -> AnswerComposer:
     return AnswerComposer(retriever, k=3)
 
 
+@dataclass(frozen=True)
+class CliRun:
+    """What one in-process run of ``python -m bot`` did."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Puts the root logger back after a test that configured logging (``bot.cli.main``
+    replaces its handlers with one writing to the test's captured stderr)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in ("bot", "retrieval")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, saved in levels.items():
+        logging.getLogger(name).setLevel(saved)
+
+
+@pytest.fixture
+def run_cli(
+    index_dir: Path,
+    encoder: Encoder,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    restore_logging: None,
+) -> Callable[..., CliRun]:
+    """Runs ``bot.cli.main`` in process over the session's index, sharing its model.
+
+    The environment given is the whole environment (no Telegram settings leak in from
+    the developer's shell); ``stdin`` is what the bot reads.
+    """
+    monkeypatch.setattr(cli, "open_composer", functools.partial(cli.open_composer, encoder=encoder))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    def run(
+        *args: str, stdin: str = "", env: dict[str, str] | None = None, index: bool = True
+    ) -> CliRun:
+        extra: Sequence[str] = (
+            ("--corpus", str(SEEDS), "--index-dir", str(index_dir)) if index else ()
+        )
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()  # only this run's output
+        code = cli.main([*args, *extra], dict(env or {}))
+        out, err = capsys.readouterr()
+        return CliRun(code, out, err)
+
+    return run
+
+
 @pytest.fixture
 def run_bot(index_dir: Path, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Runs ``python -m bot`` over the session's index; returns the finished process.
 
     The environment is scrubbed of Telegram settings so the outcome does not depend on
-    the developer's shell.
+    the developer's shell. A subprocess loads the model itself (seconds): use
+    ``run_cli`` unless the point is the real process.
     """
 
     def run(

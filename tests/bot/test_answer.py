@@ -4,38 +4,40 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import NO_ANSWER, NO_MORE, Answer, AnswerComposer, Passage, validate_question
+from bot.answer import NO_ANSWER, NO_MORE, Answer, AnswerComposer, attribution, validate_question
 from retrieval import Hit, QuestionError, SearchResult
+from tests.bot.hits import make_hit
 from tests.support.questions import ANSWERABLE, UNANSWERABLE
 
 
 def test_answer_has_k_passages_with_titles_and_emphasis(composer: AnswerComposer) -> None:
     answer = composer.answer(ANSWERABLE)
     assert answer.answered and answer.message is None and answer.hint is None
-    assert len(answer.passages) == 3
-    assert [p.rank for p in answer.passages] == [1, 2, 3]
-    for passage in answer.passages:
-        assert passage.title and passage.text and passage.source
-        before, sentence, after = passage.parts
-        assert before + sentence + after == passage.text
+    assert len(answer.hits) == 3
+    assert [h.rank for h in answer.hits] == [1, 2, 3]
+    for hit in answer.hits:
+        assert hit.title and hit.text and hit.source
+        before, sentence, after = hit.parts
+        assert before + sentence + after == hit.text
         assert sentence.strip(), "the best sentence is emphasised"
-    assert "Pateo" in answer.passages[0].text
+        assert sentence == hit.sentence_text
+    assert "Pateo" in answer.hits[0].text
 
 
 def test_metadata_is_carried_when_known(composer: AnswerComposer) -> None:
     answer = composer.answer("Xiaomi buys Deepmotion self-driving startup")
-    dated = [p for p in answer.passages if p.date]
+    dated = [h for h in answer.hits if h.date]
     assert dated, "the Deepmotion article has a date"
-    assert all(len(p.date or "") == 10 for p in dated)
-    linked = [p for p in answer.passages if p.url]
-    assert linked and all(p.url and p.url.startswith("https://") for p in linked)
-    assert any(p.provider for p in answer.passages)
+    assert all(len(h.date or "") == 10 for h in dated)
+    linked = [h for h in answer.hits if h.url]
+    assert linked and all(h.url and h.url.startswith("https://") for h in linked)
+    assert any(h.provider for h in answer.hits)
 
 
 def test_unanswerable_question_gets_message_and_hint(composer: AnswerComposer) -> None:
     answer = composer.answer(UNANSWERABLE)
     assert not answer.answered
-    assert answer.passages == ()
+    assert answer.hits == ()
     assert answer.message == NO_ANSWER
     assert answer.hint and "/sources" in answer.hint
     assert not answer.has_more
@@ -45,8 +47,8 @@ def test_paging_continues_ranks_and_ends(composer: AnswerComposer) -> None:
     first = composer.answer(ANSWERABLE)
     assert first.has_more and first.next_offset == 3
     second = composer.answer(ANSWERABLE, first.next_offset)
-    assert [p.rank for p in second.passages] == [4, 5, 6]
-    assert {p.text for p in second.passages}.isdisjoint({p.text for p in first.passages})
+    assert [h.rank for h in second.hits] == [4, 5, 6]
+    assert {h.text for h in second.hits}.isdisjoint({h.text for h in first.hits})
     beyond = composer.answer(ANSWERABLE, 500)
     assert not beyond.answered and beyond.message == NO_MORE and not beyond.has_more
 
@@ -90,21 +92,19 @@ def test_from_result_clamps_bad_spans_and_ignores_empty_metadata() -> None:
         sentence=(2, 99),
     )
     answer = Answer.from_result(SearchResult("q", [hit], True, 0.9))
-    passage = answer.passages[0]
-    assert passage.emphasis == (2, 3) and passage.sentence == "c"
-    assert passage.date is None and passage.provider is None and passage.url == "https://e.x"
-    assert passage.attribution == ()
+    shown = answer.hits[0]
+    assert shown.sentence == (2, 3) and shown.sentence_text == "c"
+    assert shown.parts == ("ab", "c", "")
+    assert shown.date is None and shown.provider is None and shown.url == "https://e.x"
+    assert attribution(shown) == ()
 
 
-def test_passage_attribution_order() -> None:
-    passage = Passage(1, "T", "text", (0, 4), "s", date="2021-01-02", provider="Reuters")
-    assert passage.attribution == ("Reuters", "2021-01-02")
+def test_attribution_order() -> None:
+    hit = make_hit(1, "text", (0, 4), title="T", source="s", date="2021-01-02", provider="Reuters")
+    assert attribution(hit) == ("Reuters", "2021-01-02")
 
 
-def test_pdf_page_is_shown_with_the_source():
-    from bot.answer import Answer
-    from retrieval import Hit, SearchResult
-
+def test_pdf_page_is_shown_with_the_source() -> None:
     hit = Hit(
         "id",
         "Neap tides happen at the quarter moons.",
@@ -117,6 +117,6 @@ def test_pdf_page_is_shown_with_the_source():
         {"page": 2, "date": "2024-03-01"},
         (0, 39),
     )
-    passage = Answer.from_result(SearchResult("q", [hit], True, 0.6)).passages[0]
-    assert passage.page == 2
-    assert passage.attribution == ("2024-03-01", "page 2")
+    shown = Answer.from_result(SearchResult("q", [hit], True, 0.6)).hits[0]
+    assert shown.page == 2
+    assert attribution(shown) == ("2024-03-01", "page 2")

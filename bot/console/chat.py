@@ -1,117 +1,28 @@
-"""The terminal front end: answers rendered with rich, an interactive prompt_toolkit chat,
-and a line-by-line mode for pipes and scripts."""
+"""The console chat: an interactive prompt_toolkit session with history, and a
+line-by-line mode for pipes and scripts."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TextIO
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
-from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
+from rich.console import Console, RenderableType
 from rich.text import Text
 
-from retrieval import RetrievalError, SourceInfo
+from retrieval import RetrievalError
 
-from . import texts
-from .answer import NO_MORE, Answer, AnswerComposer, Passage
+from .. import texts
+from ..answer import NO_MORE, Answer, AnswerComposer
+from .render import ConsoleRenderer
 
 PROMPT = "ask> "
-_INDENT = 3
-
-
-class ConsoleRenderer:
-    """Renders answers and bot texts as rich renderables.
-
-    On a terminal they show bold titles and an emphasised answering sentence; printed
-    to a pipe, rich drops the styles and what is left is plain text.
-
-    Args:
-        wrap: indent wrapped lines (for a terminal). Without it, each paragraph is one
-            line, which suits a console with ``soft_wrap`` writing to a pipe.
-    """
-
-    def __init__(self, wrap: bool = True) -> None:
-        self.wrap = wrap
-
-    def answer(self, answer: Answer, echo_question: bool = False) -> RenderableType:
-        """One page of an answer.
-
-        Args:
-            answer: the answer.
-            echo_question: start with the question (for output that is read without it).
-        """
-        parts: list[RenderableType] = []
-        if echo_question:
-            parts.append(Text(f"Q: {answer.question}", style="bold"))
-        if answer.offset and answer.passages:
-            first, last = answer.passages[0].rank, answer.passages[-1].rank
-            parts.append(Text(f"More on “{answer.question}” ({first}–{last}):", style="italic"))
-        if answer.truncated:
-            parts.append(Text(texts.TRUNCATED, style="italic"))
-        if not answer.passages:
-            parts.append(Text(answer.message or texts.NO_ANSWER, style="bold"))
-            if answer.hint:
-                parts.append(Text(answer.hint, style="italic"))
-        parts.extend(self.passage(p) for p in answer.passages)
-        if answer.has_more:
-            parts.append(Text("Type /more for further passages.", style="dim"))
-        return Group(*parts)
-
-    def passage(self, passage: Passage) -> RenderableType:
-        """A passage: numbered bold title, the text with its answering sentence
-        emphasised, then what is known of the source."""
-        before, sentence, after = passage.parts
-        body = Text(before)
-        body.append(sentence, style="bold underline")
-        body.append(after)
-        lines: list[RenderableType] = [
-            Text(f"{passage.rank}. {passage.title}", style="bold cyan"),
-            self._indented(body),
-        ]
-        meta = " · ".join([*passage.attribution, *([passage.url] if passage.url else [])])
-        if meta:
-            lines.append(self._indented(Text(meta, style="dim")))
-        return Group(*lines)
-
-    def _indented(self, text: Text) -> RenderableType:
-        if self.wrap:
-            return Padding(text, (0, 0, 0, _INDENT), expand=False)
-        indent = Text(" " * _INDENT)
-        return Text("\n").join(
-            indent.copy().append_text(line) for line in text.split("\n", allow_blank=True)
-        )
-
-    def sources(self, sources: Sequence[SourceInfo]) -> RenderableType:
-        """The indexed documents."""
-        lines: list[RenderableType] = [Text(texts.sources_heading(len(sources)), style="bold")]
-        for n, source in enumerate(sources, 1):
-            line = Text(f"{n}. ")
-            line.append(source.title, style="bold")
-            meta = [str(source.metadata[k]) for k in ("provider", "date") if source.metadata.get(k)]
-            if meta:
-                line.append(f" ({', '.join(meta)})", style="dim")
-            lines.append(line)
-        return Group(*lines)
-
-    def help(self, sources: Sequence[SourceInfo]) -> RenderableType:
-        """How to use the console chat."""
-        lines: list[RenderableType] = [
-            Text(texts.START_INTRO, style="bold"),
-            Text("Type a question and press Enter. Commands:"),
-        ]
-        for command, about in texts.CONSOLE_COMMANDS:
-            line = Text("  ")
-            line.append(command, style="bold")
-            line.append(f"  {about}")
-            lines.append(line)
-        lines.append(Text(texts.EXAMPLES_HEADING))
-        lines.extend(Text(f"  {q}", style="italic") for q in texts.example_questions(sources))
-        return Group(*lines)
 
 
 class ConsoleChat:
@@ -197,22 +108,14 @@ class ConsoleChat:
         else:
             self.ask(last.question, last.next_offset)
 
-    def _busy(self) -> object:
+    def _busy(self) -> AbstractContextManager[object]:
         if self.console.is_terminal:
             return self.console.status("Searching…", spinner="dots")
-        return _Nothing()
+        return contextlib.nullcontext()  # a spinner would garble piped output
 
     def _print(self, renderable: RenderableType) -> None:
         self.console.print(renderable)
         self.console.print()
-
-
-class _Nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def history_file() -> Path:

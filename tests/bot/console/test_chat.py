@@ -1,4 +1,4 @@
-"""The console front end, in process (the subprocess runs are in test_bot_cli.py)."""
+"""The console chat, in process (the command line's runs are in tests/bot/test_cli.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ import pytest
 from rich.console import Console
 
 from bot.answer import NO_ANSWER, AnswerComposer
-from bot.console import ConsoleChat, ConsoleRenderer, history_file, open_history, run_console
+from bot.console import ConsoleChat, history_file, open_history, run_console
 from retrieval import QuestionError
 from tests.support.questions import ANSWERABLE, UNANSWERABLE
 
 
-def _console(terminal: bool = False) -> tuple[Console, io.StringIO]:
+def _console() -> tuple[Console, io.StringIO]:
     out = io.StringIO()
-    console = Console(
-        file=out, force_terminal=terminal, width=100, highlight=False, soft_wrap=not terminal
-    )
+    console = Console(file=out, force_terminal=False, width=100, highlight=False, soft_wrap=True)
     return console, out
 
 
@@ -64,14 +62,6 @@ def test_more_after_last_page(composer: AnswerComposer) -> None:
     chat.handle(UNANSWERABLE)
     chat.handle("/more")
     assert "There are no further passages" in out.getvalue()
-
-
-def test_terminal_rendering_is_styled(composer: AnswerComposer) -> None:
-    console, out = _console(terminal=True)
-    console.print(ConsoleRenderer(wrap=True).answer(composer.answer(ANSWERABLE)))
-    text = out.getvalue()
-    assert "\x1b[1" in text  # bold
-    assert "\x1b[1;4m" in text or "\x1b[4m" in text or ";4m" in text  # underlined sentence
 
 
 def test_ask_once_prints_one_answer(composer: AnswerComposer) -> None:

@@ -1,4 +1,4 @@
-"""BotConfig from flags and environment."""
+"""BotConfig: its validation, and how flags and environment make one (bot.args)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.args import parse_config
 from bot.config import DEFAULT_API_URL, BotConfig, ConfigurationError, Mode, parse_user_ids
 
 
 def test_defaults_without_flags_or_environment() -> None:
-    config = BotConfig.from_args([], {})
+    config = parse_config([], {})
     assert config.mode is Mode.TELEGRAM
     assert config.token is None and config.api_url == DEFAULT_API_URL
     assert config.k == 3 and config.rate_limit == 20 and config.allowed_users == frozenset()
@@ -24,7 +25,7 @@ def test_environment_fills_in_what_flags_do_not_give() -> None:
         "TELEGRAM_ALLOWED_USERS": "1, 2 3",
         "TELEGRAM_WEBHOOK_SECRET": "s3cret",
     }
-    config = BotConfig.from_args([], env)
+    config = parse_config([], env)
     assert config.token == "123:abc"
     assert config.api_url == "http://127.0.0.1:9000"
     assert config.base_url == "http://127.0.0.1:9000/bot"
@@ -34,7 +35,7 @@ def test_environment_fills_in_what_flags_do_not_give() -> None:
 
 
 def test_flags_win_over_environment() -> None:
-    config = BotConfig.from_args(
+    config = parse_config(
         ["--token", "9:flag", "--api-url", "http://h", "--allow", "5", "--allow", "6,7"],
         {"TELEGRAM_BOT_TOKEN": "1:env", "TELEGRAM_ALLOWED_USERS": "1"},
     )
@@ -43,14 +44,14 @@ def test_flags_win_over_environment() -> None:
 
 
 def test_modes() -> None:
-    assert BotConfig.from_args(["--console"], {}).mode is Mode.CONSOLE
-    assert BotConfig.from_args(["--auto"], {}).mode is Mode.AUTO
-    ask = BotConfig.from_args(["--ask", "why?"], {})
+    assert parse_config(["--console"], {}).mode is Mode.CONSOLE
+    assert parse_config(["--auto"], {}).mode is Mode.AUTO
+    ask = parse_config(["--ask", "why?"], {})
     assert ask.mode is Mode.CONSOLE and ask.ask == "why?"
 
 
 def test_corpus_index_and_numbers() -> None:
-    config = BotConfig.from_args(
+    config = parse_config(
         ["--corpus", "a", "--corpus", "b", "--index-dir", "i", "-k", "5", "--rate-limit", "0"], {}
     )
     assert config.corpus == (Path("a"), Path("b")) and config.index_dir == Path("i")
@@ -58,7 +59,7 @@ def test_corpus_index_and_numbers() -> None:
 
 
 def test_webhook_settings_and_generated_secret() -> None:
-    config = BotConfig.from_args(
+    config = parse_config(
         [
             "--webhook-url",
             "https://bot.example.com/tg/hook",
@@ -97,7 +98,7 @@ def test_invalid_values_are_rejected(changes: dict) -> None:
 
 
 def test_blank_environment_is_unset() -> None:
-    assert BotConfig.from_args([], {"TELEGRAM_BOT_TOKEN": "  "}).token is None
+    assert parse_config([], {"TELEGRAM_BOT_TOKEN": "  "}).token is None
 
 
 def test_parse_user_ids() -> None:
@@ -109,6 +110,30 @@ def test_parse_user_ids() -> None:
 
 def test_argparse_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
-        BotConfig.from_args(["-k", "x"], {})
+        parse_config(["-k", "x"], {})
     assert exc.value.code == 2
     assert "not an integer" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-k", "0"], "-k must be between 1 and 10, not 0"),
+        (["-k", "11"], "-k must be between 1 and 10, not 11"),
+        (["--rate-limit", "-1"], "--rate-limit must be 0 or more, not -1"),
+        (["--inline-rate-limit", "-1"], "--inline-rate-limit must be 0 or more, not -1"),
+        (["--port", "0"], "--port must be between 1 and 65535, not 0"),
+        (["--workers", "0"], "--workers must be a positive integer, not 0"),
+        (["--max-batch", "0"], "--max-batch must be a positive integer, not 0"),
+    ],
+)
+def test_each_number_is_checked_once_with_one_message(argv: list[str], message: str) -> None:
+    with pytest.raises(ConfigurationError) as exc:
+        parse_config(argv, {})
+    assert str(exc.value) == message
+
+
+def test_auto_mode_resolves_by_token() -> None:
+    assert BotConfig(mode=Mode.AUTO).resolved_mode() is Mode.CONSOLE
+    assert BotConfig(mode=Mode.AUTO, token="1:x").resolved_mode() is Mode.TELEGRAM
+    assert BotConfig(mode=Mode.CONSOLE, token="1:x").resolved_mode() is Mode.CONSOLE

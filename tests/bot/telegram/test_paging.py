@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.paging import PageRequest, QuestionStore
+from bot.telegram.paging import PageRequest, QuestionStore
 
 
 def test_callback_data_round_trip_and_size() -> None:

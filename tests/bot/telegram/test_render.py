@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import NO_ANSWER, Answer, AnswerComposer, Passage
-from bot.telegram_render import (
+from bot.answer import NO_ANSWER, Answer, AnswerComposer
+from bot.telegram.render import (
     INLINE_DESCRIPTION_CHARS,
     inline_description,
     render_answer,
@@ -16,7 +16,8 @@ from bot.telegram_render import (
     render_sources,
     render_start,
 )
-from retrieval import SourceInfo
+from retrieval import Hit, SourceInfo
+from tests.bot.hits import make_hit
 from tests.support.questions import ANSWERABLE, UNANSWERABLE
 from tests.support.telegram_html import utf16_len, visible_text
 
@@ -24,35 +25,33 @@ NASTY = st.one_of(st.text(), st.sampled_from(["<b>", "</a>", "&", "&lt;", "<", "
 TEXTS = st.lists(NASTY, max_size=30).map("".join)
 
 
-def _passage(rank: int = 1, text: str = "Alpha. Beta gamma. Delta.", **kw: object) -> Passage:
-    fields: dict = dict(
-        rank=rank,
-        title="Title",
-        text=text,
-        emphasis=(7, 18),
-        source="s.txt",
-        date="2021-08-25",
-        provider="Reuters",
-        url="https://e.x/a?b=1&c=2",
+def _hit(
+    rank: int = 1,
+    text: str = "Alpha. Beta gamma. Delta.",
+    sentence: tuple[int, int] = (7, 18),
+    **metadata: object,
+) -> Hit:
+    fields: dict[str, object] = dict(
+        date="2021-08-25", provider="Reuters", url="https://e.x/a?b=1&c=2"
     )
-    fields.update(kw)
-    return Passage(**fields)
+    fields.update(metadata)
+    return make_hit(rank, text, sentence, **fields)
 
 
 def test_real_answer_renders_titles_emphasis_and_sources(composer: AnswerComposer) -> None:
     answer = composer.answer("Xiaomi buys Deepmotion self-driving startup")
     [message] = render_answer(answer)
     text = visible_text(message)
-    for passage in answer.passages:
-        assert f"<b>{passage.rank}. " in message
-        assert passage.title in text
-        assert passage.sentence.strip() in text
+    for hit in answer.hits:
+        assert f"<b>{hit.rank}. " in message
+        assert hit.title in text
+        assert hit.sentence_text.strip() in text
     assert "<blockquote>" in message and '<a href="https://' in message
     assert "2021-08-25" in text
 
 
 def test_emphasised_sentence_is_bold_inside_the_quote() -> None:
-    [message] = render_answer(Answer("q", (_passage(),)))
+    [message] = render_answer(Answer("q", (_hit(),)))
     assert message == (
         "<b>1. Title</b>\n"
         "<blockquote>Alpha. <b>Beta gamma.</b> Delta.</blockquote>\n"
@@ -73,15 +72,15 @@ def test_later_pages_say_which_results_they_show(composer: AnswerComposer) -> No
 
 
 def test_user_text_in_header_is_escaped() -> None:
-    answer = Answer("<b>x</b> & </a>", (_passage(rank=4),), offset=3, truncated=True)
+    answer = Answer("<b>x</b> & </a>", (_hit(rank=4),), offset=3, truncated=True)
     [message] = render_answer(answer)
     assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt;" in message
     visible_text(message)
 
 
 def test_long_answer_is_split_between_passages() -> None:
-    passages = tuple(_passage(n, "Sentence. " * 150, emphasis=(0, 9)) for n in range(1, 6))
-    messages = render_answer(Answer("q", passages))
+    hits = tuple(_hit(n, "Sentence. " * 150, (0, 9)) for n in range(1, 6))
+    messages = render_answer(Answer("q", hits))
     assert len(messages) > 1
     for message in messages:
         assert utf16_len(message) <= 4096
@@ -95,34 +94,36 @@ def test_long_answer_is_split_between_passages() -> None:
 def test_any_corpus_text_renders_valid_html(
     title: str, text: str, question: str, url: str | None
 ) -> None:
-    passage = Passage(1, title, text, (len(text) // 3, len(text) // 2), "s", None, title, url)
-    for answer in (Answer(question, (passage,) * 3, offset=3), Answer(question, ())):
+    hit = make_hit(
+        1, text, (len(text) // 3, len(text) // 2), title=title, source="s", provider=title, url=url
+    )
+    for answer in (Answer(question, (hit,) * 3, offset=3), Answer(question, ())):
         for message in render_answer(answer):
             assert 0 < utf16_len(message) <= 4096
             visible_text(message)
-    inline = render_inline_message(passage)
+    inline = render_inline_message(hit)
     assert utf16_len(inline) <= 4096
     visible_text(inline)
 
 
 def test_100k_passage_renders_within_limits() -> None:
     text = ("<b>&amp; " * 12_500)[:100_000]
-    passage = Passage(1, "&" * 5000, text, (10, 90_000), "s", url="https://e.x")
-    messages = render_answer(Answer("q" * 1000, (passage,), truncated=True))
+    hit = make_hit(1, text, (10, 90_000), title="&" * 5000, source="s", url="https://e.x")
+    messages = render_answer(Answer("q" * 1000, (hit,), truncated=True))
     assert len(messages) >= 25
     shown = ""
     for message in messages:
         assert utf16_len(message) <= 4096
         shown += visible_text(message)
     assert shown.count("<b>&amp;") == text.count("<b>&amp;")
-    assert utf16_len(render_inline_message(passage)) <= 4096
+    assert utf16_len(render_inline_message(hit)) <= 4096
 
 
 def test_inline_description_is_short_plain_text() -> None:
-    long = _passage(text="word " * 200, emphasis=(0, 1000))
+    long = _hit(text="word " * 200, sentence=(0, 1000))
     description = inline_description(long)
     assert len(description) <= INLINE_DESCRIPTION_CHARS and description.endswith("…")
-    assert inline_description(_passage()) == "Beta gamma."
+    assert inline_description(_hit()) == "Beta gamma."
 
 
 def test_start_help_sources(composer: AnswerComposer) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.telegram_html import MESSAGE_LIMIT, Line, Run, clean, lines, pack, safe_url, text_line
+from bot.telegram.html import MESSAGE_LIMIT, Line, Run, clean, lines, pack, safe_url, text_line
 from tests.support.telegram_html import utf16_len, visible_text
 
 NASTY = st.one_of(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from retrieval import SourceInfo
+from retrieval import Hit, SourceInfo
 
-from . import texts
-from .answer import Answer, Passage
-from .telegram_html import MESSAGE_LIMIT, Block, Line, Run, lines, pack, safe_url, text_line
+from .. import texts
+from ..answer import Answer, attribution
+from .html import MESSAGE_LIMIT, Block, Line, Run, lines, pack, safe_url, text_line
 
 #: Longest description shown under an inline result's title.
 INLINE_DESCRIPTION_CHARS = 200
@@ -20,32 +20,32 @@ def render_answer(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
     header = _header(answer)
     if header:
         blocks.append(header)
-    if not answer.passages:
+    if not answer.hits:
         blocks.append(
             text_line(answer.message or texts.NO_ANSWER, "b") + text_line(answer.hint or "", "i")
         )
-    blocks.extend(passage_block(p) for p in answer.passages)
+    blocks.extend(hit_block(hit) for hit in answer.hits)
     return pack(blocks, limit)
 
 
-def passage_block(passage: Passage) -> list[Line]:
+def hit_block(hit: Hit) -> list[Line]:
     """A passage: its numbered title in bold, the text quoted with the answering sentence
     in bold, then what is known of the source."""
-    before, sentence, after = passage.parts
-    block = text_line(f"{passage.rank}. {passage.title}", "b")
+    before, sentence, after = hit.parts
+    block = text_line(f"{hit.rank}. {hit.title}", "b")
     block += lines([Run(before), Run(sentence, ("b",)), Run(after)], quote=True)
-    block += _attribution(passage)
+    block += _attribution(hit)
     return block
 
 
-def render_inline_message(passage: Passage, limit: int = MESSAGE_LIMIT) -> str:
+def render_inline_message(hit: Hit, limit: int = MESSAGE_LIMIT) -> str:
     """The message an inline result posts: the passage alone (cut to one message)."""
-    return pack([passage_block(passage)], limit)[0]
+    return pack([hit_block(hit)], limit)[0]
 
 
-def inline_description(passage: Passage) -> str:
+def inline_description(hit: Hit) -> str:
     """A short plain-text preview of a passage: its answering sentence."""
-    text = " ".join((passage.sentence or passage.text).split())
+    text = " ".join((hit.sentence_text or hit.text).split())
     if len(text) > INLINE_DESCRIPTION_CHARS:
         text = text[: INLINE_DESCRIPTION_CHARS - 1].rstrip() + "…"
     return text
@@ -88,17 +88,18 @@ def render_notice(message: str, hint: str | None = None) -> str:
 
 def _header(answer: Answer) -> list[Line]:
     header: list[Line] = []
-    if answer.offset and answer.passages:
-        first, last = answer.passages[0].rank, answer.passages[-1].rank
+    if answer.offset and answer.hits:
+        first, last = answer.hits[0].rank, answer.hits[-1].rank
         header += lines([Run(f"More on “{answer.question}” ({first}–{last}):", ("i",))])
     if answer.truncated:
         header += text_line(texts.TRUNCATED, "i")
     return header
 
 
-def _attribution(passage: Passage) -> list[Line]:
-    runs = [Run(" · ".join(passage.attribution), ("i",))] if passage.attribution else []
-    url = safe_url(passage.url)
+def _attribution(hit: Hit) -> list[Line]:
+    known = attribution(hit)
+    runs = [Run(" · ".join(known), ("i",))] if known else []
+    url = safe_url(hit.url)
     if url:
         runs += [Run(" · " if runs else ""), Run("source", href=url)]
     return lines(runs) if runs else []

@@ -1,0 +1,329 @@
+"""What the bot does with each kind of update: one method per concern.
+
+Commands (``/start``, ``/help``, ``/sources``, ``/ask``, ``/reload``, unknown ones),
+text messages (questions), other messages, the "More results" button, inline queries
+and errors. :mod:`bot.telegram.app` registers them; :mod:`.access` decides whom to
+serve and :mod:`.delivery` sends the replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Callable
+from typing import TypeAlias
+
+from telegram import (
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from retrieval import QuestionError, RetrievalError, Retriever
+
+from .. import texts
+from ..answer import AnswerComposer
+from ..service import QueryService
+from .access import Access
+from .delivery import Delivery, quietly
+from .paging import PageRequest
+from .render import (
+    inline_description,
+    render_help,
+    render_inline_message,
+    render_notice,
+    render_sources,
+    render_start,
+)
+
+logger = logging.getLogger(__name__)
+
+#: How long Telegram may cache the answer to an inline query, in seconds.
+INLINE_CACHE_SECONDS = 60
+#: The context of every handler (PTB's default: no custom user, chat or bot data types).
+Context: TypeAlias = ContextTypes.DEFAULT_TYPE
+
+
+class Handlers:
+    """The update handlers of the bot.
+
+    Args:
+        composer: answers questions (and lists the sources).
+        service: runs searches off the event loop.
+        access: whom to serve, and how often.
+        delivery: sends the replies.
+        rebuild: what ``/reload`` runs (in a worker thread) to get the new retriever.
+    """
+
+    def __init__(
+        self,
+        composer: AnswerComposer,
+        service: QueryService,
+        access: Access,
+        delivery: Delivery,
+        rebuild: Callable[[], Retriever],
+    ) -> None:
+        self.composer = composer
+        self.service = service
+        self.access = access
+        self.delivery = delivery
+        self.rebuild = rebuild
+        self._reloading = False
+
+    # ------------------------------------------------------------------ commands
+
+    async def on_start(self, update: Update, context: Context) -> None:
+        """``/start``: what the bot knows about, how to ask, examples."""
+        if await self._admitted(update, context, count=False):
+            await self.delivery.reply(update, context.bot, render_start(self.composer.sources()))
+
+    async def on_help(self, update: Update, context: Context) -> None:
+        """``/help``: how to use the bot."""
+        if await self._admitted(update, context, count=False):
+            await self.delivery.reply(update, context.bot, render_help())
+
+    async def on_sources(self, update: Update, context: Context) -> None:
+        """``/sources``: the documents and their titles."""
+        if await self._admitted(update, context, count=False):
+            await self.delivery.reply(update, context.bot, render_sources(self.composer.sources()))
+
+    async def on_ask(self, update: Update, context: Context) -> None:
+        """``/ask question``: a question, the way to ask in a group without mentioning."""
+        question = " ".join(context.args or [])
+        if not question.strip():
+            if await self._admitted(update, context, count=False):
+                await self._notify(update, context, texts.EMPTY_QUESTION)
+            return
+        await self._answer(update, context, question)
+
+    async def on_reload(self, update: Update, context: Context) -> None:
+        """``/reload`` (admins only): index the corpus again and answer from the new index.
+
+        The rebuild runs in a worker thread while questions keep being answered from the
+        old index; the new one is then swapped in by one reference assignment (searches
+        already running finish on the old one). If the rebuild fails, nothing changes.
+        """
+        user = update.effective_user
+        if user is None or not self.access.is_admin(user):
+            if await self._admitted(update, context, count=False):
+                await self._notify(update, context, texts.ADMINS_ONLY)
+            return
+        if self._reloading:
+            await self._notify(update, context, texts.RELOAD_BUSY)
+            return
+        self._reloading = True
+        try:
+            logger.info("reload requested by admin %d: indexing the corpus", user.id)
+            await self._notify(update, context, texts.RELOADING)
+            try:
+                retriever = await asyncio.get_running_loop().run_in_executor(None, self.rebuild)
+            except RetrievalError as exc:
+                logger.warning("reload failed: %s", exc)
+                await self._notify(update, context, f"{texts.RELOAD_FAILED} {exc}")
+                return
+            self.composer.swap(retriever)
+            documents = len(self.composer.sources())
+            logger.info("reloaded: %d passages from %d documents", len(retriever), documents)
+            await self._notify(
+                update, context, texts.reloaded(len(retriever), documents, retriever.embedded)
+            )
+        finally:
+            self._reloading = False
+
+    async def on_unknown_command(self, update: Update, context: Context) -> None:
+        """An unknown command in a private chat."""
+        if await self._admitted(update, context, count=False):
+            await self._notify(update, context, texts.UNKNOWN_COMMAND)
+
+    # ------------------------------------------------------------------ messages
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        """A text message (new or edited): a question, if it is addressed to the bot."""
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        if is_private(message):
+            question = message.text
+        else:
+            addressed = addressed_question(message, context.bot.id, context.bot.username)
+            if addressed is None:
+                return  # group chatter not meant for the bot
+            question = addressed
+        await self._answer(update, context, question)
+
+    async def on_non_text(self, update: Update, context: Context) -> None:
+        """A sticker, photo, voice message...: a hint that only text is understood."""
+        message = update.effective_message
+        if message is None:
+            return
+        if not is_private(message) and not replies_to(message, context.bot.id):
+            return
+        if await self._admitted(update, context, count=False):
+            await self._notify(update, context, texts.NON_TEXT)
+
+    # ------------------------------------------------------------------ buttons
+
+    async def on_more(self, update: Update, context: Context) -> None:
+        """The "More results" button: the next page of the question's answer."""
+        query = update.callback_query
+        if query is None:
+            return
+        chat_id = query.message.chat.id if query.message is not None else None
+        request = PageRequest.decode(query.data)
+        stored = self.delivery.questions.get(request.key, chat_id) if request else None
+        if chat_id is None or request is None or stored is None:
+            await self.delivery.tell(query, context.bot, texts.EXPIRED)
+            return
+        if not self.access.allows(update.effective_user):
+            await self.delivery.tell(query, context.bot, texts.NOT_ALLOWED)
+            return
+        wait = self.access.question_wait(query.from_user)
+        if wait:
+            await self.delivery.tell(query, context.bot, texts.rate_limited(wait))
+            return
+        # Stop the button's spinner, and take the button away: its page is being shown.
+        await quietly(query.answer(), "answerCallbackQuery")
+        # Omitting the markup is how the Bot API removes an inline keyboard.
+        await quietly(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
+        self.delivery.show_typing(context.bot, chat_id)
+        answer = await self.service.answer(stored.question, request.offset)
+        reply_to = query.message.message_id if query.message is not None else None
+        await self.delivery.send_answer(context.bot, chat_id, answer, reply_to=reply_to)
+
+    # ------------------------------------------------------------------ inline mode
+
+    async def on_inline(self, update: Update, context: Context) -> None:
+        """``@bot question`` in any chat: the passages as results to pick from."""
+        query = update.inline_query
+        if query is None:
+            return
+        if not self.access.allows(update.effective_user):
+            refusal = InlineQueryResultsButton(text=texts.NOT_ALLOWED, start_parameter="help")
+            await quietly(query.answer([], cache_time=0, button=refusal), "answerInlineQuery")
+            return
+        if not query.query.strip():
+            await quietly(query.answer([], cache_time=0), "answerInlineQuery")
+            return
+        wait = self.access.inline_wait(query.from_user)
+        if wait:
+            notice = InlineQueryResultsButton(text=texts.rate_limited(wait), start_parameter="help")
+            await quietly(query.answer([], cache_time=0, button=notice), "answerInlineQuery")
+            return
+        offset = int(query.offset) if query.offset.isdigit() else 0
+        answer = await self.service.answer(query.query, offset)
+        results = [
+            InlineQueryResultArticle(
+                id=str(hit.rank),
+                title=hit.title or hit.source,
+                description=inline_description(hit),
+                input_message_content=InputTextMessageContent(
+                    render_inline_message(hit), parse_mode=ParseMode.HTML
+                ),
+            )
+            for hit in answer.hits
+        ]
+        button = None
+        if not results and not offset:
+            button = InlineQueryResultsButton(text=texts.NO_ANSWER, start_parameter="help")
+        await query.answer(
+            results,
+            cache_time=INLINE_CACHE_SECONDS,
+            next_offset=str(answer.next_offset) if answer.has_more else "",
+            button=button,
+        )
+
+    # ------------------------------------------------------------------ errors
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Logs an error and tells the user something went wrong; the bot keeps running."""
+        logger.error("error while handling an update", exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        # Reply to the message that failed, so the user knows which question it was.
+        message = update.effective_message
+        reply_to = message.message_id if message is not None else None
+        with contextlib.suppress(TelegramError):
+            await self.delivery.send(
+                context.bot, update.effective_chat.id, render_notice(texts.ERROR), reply_to
+            )
+
+    # ------------------------------------------------------------------ shared steps
+
+    async def _answer(self, update: Update, context: Context, question: str) -> None:
+        """Answers a question asked in a message (a command's or a text's)."""
+        if not await self._admitted(update, context):
+            return
+        message = update.effective_message
+        assert message is not None  # _admitted served a user, so there is a message
+        self.delivery.show_typing(context.bot, message.chat_id)
+        try:
+            answer = await self.service.answer(question)
+        except QuestionError:
+            await self._notify(update, context, texts.EMPTY_QUESTION)
+            return
+        except RetrievalError as exc:
+            await self._notify(update, context, str(exc))
+            return
+        await self.delivery.send_answer(
+            context.bot, message.chat_id, answer, reply_to=message.message_id
+        )
+
+    async def _admitted(self, update: Update, context: Context, count: bool = True) -> bool:
+        """Whether to serve the update's user (replying why not, if not).
+
+        Args:
+            update: the update.
+            context: its context.
+            count: the request is a question, which counts toward the rate limit.
+        """
+        user = update.effective_user
+        if not self.access.allows(user):
+            await self._notify(update, context, texts.NOT_ALLOWED)
+            return False
+        if count and user is not None:
+            wait = self.access.question_wait(user)
+            if wait:
+                await self._notify(update, context, texts.rate_limited(wait))
+                return False
+        return True
+
+    async def _notify(self, update: Update, context: Context, text: str) -> None:
+        await self.delivery.reply(update, context.bot, [render_notice(text)])
+
+
+def is_private(message: Message) -> bool:
+    """Whether ``message`` was sent in a private chat with the bot."""
+    return message.chat.type == ChatType.PRIVATE
+
+
+def replies_to(message: Message, bot_id: int) -> bool:
+    """Whether ``message`` replies to one of the bot's."""
+    replied = message.reply_to_message
+    return replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
+
+
+def addressed_question(message: Message, bot_id: int, username: str | None) -> str | None:
+    """The question in a group message, if the message is addressed to the bot: it
+    mentions the bot (the mention is removed from the question) or replies to it."""
+    text = message.text or ""
+    mentioned = False
+    for entity, value in message.parse_entities(
+        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    ).items():
+        if entity.type == MessageEntity.TEXT_MENTION:
+            mentioned |= entity.user is not None and entity.user.id == bot_id
+        elif username and value.lower() == f"@{username.lower()}":
+            mentioned = True
+    if mentioned and username:
+        text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+    if mentioned or replies_to(message, bot_id):
+        return text
+    return None
