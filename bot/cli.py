@@ -11,8 +11,14 @@ import logging
 import sys
 from collections.abc import Mapping, Sequence
 
-from retrieval import Encoder, QuestionError, RetrievalError, Retriever, configure_logging
-from retrieval.logs import SERVICE_FORMAT
+from retrieval import (
+    SERVICE_FORMAT,
+    Encoder,
+    QuestionError,
+    RetrievalError,
+    Retriever,
+    configure_logging,
+)
 
 from .answer import AnswerComposer, validate_question
 from .args import parse_config

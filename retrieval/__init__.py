@@ -16,11 +16,13 @@ from .encoder import Encoder
 from .errors import ConfigError, CorpusError, IndexStateError, QuestionError, RetrievalError
 from .index import SourceInfo
 from .ingest import Passage
-from .logs import configure_logging
+from .logs import SERVICE_FORMAT, SHORT_FORMAT, configure_logging
 from .retriever import IndexInfo, Retriever, default_corpus, default_index_dir
 from .search import Hit, Ranking, SearchResult, normalize_question
 
 __all__ = [
+    "SERVICE_FORMAT",
+    "SHORT_FORMAT",
     "ConfigError",
     "CorpusError",
     "Encoder",

@@ -75,9 +75,7 @@ def test_retrieval_never_imports_bot() -> None:
 
 
 def test_bot_uses_only_the_public_retrieval_api() -> None:
-    # retrieval.logs holds the shared logging set-up's formats; everything else comes
-    # from the package itself.
-    allowed = {"retrieval", "retrieval.logs"}
+    allowed = {"retrieval"}
     for module, targets in _module_imports("bot").items():
         reached = {t.rsplit(".", 1)[0] if t.count(".") > 1 else t for t in targets}
         private = {t for t in reached if t.startswith("retrieval.") and t not in allowed} - {
