@@ -20,7 +20,7 @@ from . import layout
 from .dense import DenseIndex
 from .layout import FORMAT_VERSION, REUSABLE_FORMATS, Manifest
 from .lexical import LexicalIndex
-from .reader import Index, read_generation, require_same
+from .reader import Index, StoredPassages, read_generation, require_same
 from .store import PassageStore, SourceInfo
 
 logger = logging.getLogger(__name__)
@@ -39,37 +39,23 @@ class _Part:
     counts: np.ndarray | None = None  # sentences per passage
 
 
-class _Stored:
-    """What a build can reuse of the live generation: its passages, their vectors and
-    their sentences (the same in every reusable format), opened without the rest."""
+class _Stored(StoredPassages):
+    """What a build can reuse of the live generation (any reusable format), and the
+    settings it was built with."""
 
     def __init__(self, generation: Path, manifest: Manifest, saved: RetrievalConfig) -> None:
-        self.manifest = manifest
+        super().__init__(generation, manifest)
         self.saved = saved
-        self.store = PassageStore(generation / layout.PASSAGES)
-        self.vectors: np.ndarray = np.load(generation / layout.VECTORS, mmap_mode="r")
-        self.sentences: np.ndarray = np.load(generation / layout.SENTENCES, mmap_mode="r")
-        self.offsets: np.ndarray = np.load(generation / layout.SENTENCE_OFFSETS)
-        self.spans: np.ndarray = np.load(generation / layout.SENTENCE_SPANS, mmap_mode="r")
-        n, offsets = manifest.passages, self.offsets
-        sentences = int(offsets[-1]) if len(offsets) else -1
-        if len(self.store) != n or len(self.vectors) != n or len(offsets) != n + 1:
-            raise IndexStateError("index parts disagree on the passage count")
-        if not sentences == len(self.sentences) == len(self.spans):
-            raise IndexStateError("sentence vectors do not match the passages")
 
     def part(self, file: SourceFile) -> _Part:
         rows = self.store.rows_of_file(file.source)
         vectors = np.asarray(self.vectors[rows]).reshape(len(rows), -1)
-        sentence_rows, _ = layout.runs(self.offsets, np.asarray(rows, dtype=np.int64))
+        sentence_rows, _ = self.sentence_rows(np.asarray(rows, dtype=np.int64))
         sentences = np.asarray(self.sentences[sentence_rows]).reshape(-1, vectors.shape[1])
-        counts = np.diff(self.offsets)[rows] if rows else np.zeros(0, np.int64)
-        spans = np.asarray(self.spans[sentence_rows]).reshape(-1, 2)
+        counts = np.diff(self.sentence_offsets)[rows] if rows else np.zeros(0, np.int64)
+        spans = np.asarray(self.sentence_spans[sentence_rows]).reshape(-1, 2)
         infos, passages = self.store.sources(file.source), self.store.get(rows)
         return _Part(file, infos, passages, vectors, sentences, spans, counts)
-
-    def close(self) -> None:
-        self.store.close()
 
 
 class IndexBuilder:

@@ -16,7 +16,47 @@ from .lexical import LexicalIndex
 from .store import PassageStore, SourceInfo
 
 
-class Index:
+class StoredPassages:
+    """The part of a generation every format since 4 holds alike: the passages, their
+    vectors and their sentences (what a build can reuse without re-embedding).
+
+    Args:
+        path: the generation's folder.
+        manifest: its manifest.
+
+    Raises:
+        IndexStateError: the parts disagree on how many passages or sentences there are.
+    """
+
+    def __init__(self, path: Path, manifest: Manifest) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.store = PassageStore(path / layout.PASSAGES)
+        self.vectors: np.ndarray = np.load(path / layout.VECTORS, mmap_mode="r")
+        self.sentences: np.ndarray = np.load(path / layout.SENTENCES, mmap_mode="r")
+        self.sentence_offsets: np.ndarray = np.load(path / layout.SENTENCE_OFFSETS)
+        self.sentence_spans: np.ndarray = np.load(path / layout.SENTENCE_SPANS, mmap_mode="r")
+        n, offsets = manifest.passages, self.sentence_offsets
+        if len(self.store) != n or len(self.vectors) != n:
+            sizes = (len(self.store), len(self.vectors))
+            raise IndexStateError(f"index parts disagree on the passage count: {sizes}, {n}")
+        sentences = (offsets[-1] if len(offsets) else -1, len(self.sentence_spans))
+        if len(offsets) != n + 1 or sentences != (len(self.sentences),) * 2:
+            raise IndexStateError("sentence vectors do not match the passages")
+
+    def sentence_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows in ``sentences`` of the sentences of passages ``rows``, and where each
+        passage's run of them starts (every passage has at least one)."""
+        return runs(self.sentence_offsets, rows)
+
+    def __len__(self) -> int:
+        return self.manifest.passages
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class Index(StoredPassages):
     """An opened index generation. Read-only; build a new one to change it.
 
     Args:
@@ -26,14 +66,8 @@ class Index:
     """
 
     def __init__(self, path: Path, manifest: Manifest, config: RetrievalConfig) -> None:
-        self.path = path
-        self.manifest = manifest
+        super().__init__(path, manifest)
         self.config = config
-        self.store = PassageStore(path / layout.PASSAGES)
-        self.vectors: np.ndarray = np.load(path / layout.VECTORS, mmap_mode="r")
-        self.sentences: np.ndarray = np.load(path / layout.SENTENCES, mmap_mode="r")
-        self.sentence_offsets: np.ndarray = np.load(path / layout.SENTENCE_OFFSETS)
-        self.sentence_spans: np.ndarray = np.load(path / layout.SENTENCE_SPANS, mmap_mode="r")
         self.sentence_terms: np.ndarray = np.load(path / layout.SENTENCE_TERMS, mmap_mode="r")
         self.sentence_term_offsets: np.ndarray = np.load(
             path / layout.SENTENCE_TERM_OFFSETS, mmap_mode="r"
@@ -77,26 +111,17 @@ class Index:
 
     def _check(self) -> None:
         n = self.manifest.passages
-        sizes = (len(self.store), len(self.vectors), len(self.dense), len(self.lexical))
+        sizes = (len(self.dense), len(self.lexical))
         if any(size != n for size in sizes):
             raise IndexStateError(f"index parts disagree on the passage count: {sizes}, {n}")
         if self.vectors.shape[1] != self.manifest.dimension:
             raise IndexStateError("stored vectors do not match the manifest's dimension")
-        offsets = self.sentence_offsets
-        sentences = (offsets[-1] if len(offsets) else -1, len(self.sentence_spans))
-        if len(offsets) != n + 1 or sentences != (len(self.sentences),) * 2:
-            raise IndexStateError("sentence vectors do not match the passages")
         terms = self.sentence_term_offsets
         if len(terms) != len(self.sentences) + 1 or terms[-1] != len(self.sentence_terms):
             raise IndexStateError("sentence terms do not match the sentences")
         terms = self.passage_term_offsets
         if len(terms) != n + 1 or terms[-1] != len(self.passage_terms):
             raise IndexStateError("passage terms do not match the passages")
-
-    def sentence_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The rows in ``sentences`` of the sentences of passages ``rows``, and where each
-        passage's run of them starts (every passage has at least one)."""
-        return runs(self.sentence_offsets, rows)
 
     def term_rows(self, sentence_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The distinct BM25 term ids of sentences ``sentence_rows``, and for each id the
@@ -110,14 +135,8 @@ class Index:
         start, end = self.passage_term_offsets[row], self.passage_term_offsets[row + 1]
         return np.asarray(self.passage_terms[start:end])
 
-    def __len__(self) -> int:
-        return self.manifest.passages
-
     def sources(self) -> list[SourceInfo]:
         return self.store.sources()
-
-    def close(self) -> None:
-        self.store.close()
 
 
 def read_generation(generation: Path, index_dir: Path) -> tuple[Manifest, RetrievalConfig]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .clean import is_boilerplate, is_markup, same_text
-from .document import Block, BlockKind, Section
+from .document import Block, BlockKind, Document, Section
 
 
 @dataclass
@@ -70,3 +71,10 @@ def build_sections(blocks: Iterable[Block], title: str) -> Section:
 def _close_last(stack: list[_Open]) -> None:
     section = stack.pop().close()
     stack[-1].sections.append(section)
+
+
+def build_document(
+    source: str, title: str, blocks: Iterable[Block], metadata: dict[str, Any], content_hash: str
+) -> Document:
+    """The document of a reader's stream of blocks (see :func:`build_sections`)."""
+    return Document(source, title, build_sections(blocks, title), metadata, content_hash)

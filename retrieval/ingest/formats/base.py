@@ -53,6 +53,17 @@ class Reader(Protocol):
     ) -> list[Document]: ...
 
 
+def readable(document: Document, empty: str) -> list[Document]:
+    """``[document]``, if it has any text.
+
+    Raises:
+        UnreadableFile: it has none (``empty`` says so).
+    """
+    if not document.paragraphs():
+        raise UnreadableFile(empty)
+    return [document]
+
+
 def reason(exc: BaseException) -> str:
     """A one-line description of a library's exception, for an UnreadableFile message."""
     message = " ".join(str(exc).split())

@@ -10,8 +10,8 @@ from typing import Any
 
 from ..clean import fix, join_items, looks_like_heading, parse_date
 from ..document import Block, BlockKind, Document
-from ..sections import build_sections
-from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, reason
+from ..sections import build_document
+from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, readable, reason
 
 _HEADING_STYLES = ("heading", "title", "subtitle")
 
@@ -22,9 +22,6 @@ def read(
     """Reads a .docx file as one document.
 
     Args:
-        path: the file.
-        source: the document's stable name.
-        content_hash: hash of the file's bytes.
         options: none used.
 
     Returns:
@@ -47,10 +44,8 @@ def read(
         raise UnreadableFile(f"not a readable .docx file ({reason(exc)})") from exc
     metadata = {"date": parse_date(created)}
     metadata = {k: v for k, v in metadata.items() if v}
-    found = Document(source, title, build_sections(blocks, title), metadata, content_hash)
-    if not found.paragraphs():
-        raise UnreadableFile("no text in the .docx file")
-    return [found]
+    found = build_document(source, title, blocks, metadata, content_hash)
+    return readable(found, "no text in the .docx file")
 
 
 def _blocks(document: Any) -> tuple[list[Block], str]:

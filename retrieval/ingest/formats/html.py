@@ -8,8 +8,8 @@ from typing import Any
 
 from ..clean import fix, join_items, parse_date
 from ..document import Block, BlockKind, Document
-from ..sections import build_sections
-from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, read_bytes, reason
+from ..sections import build_document
+from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, read_bytes, readable, reason
 
 # Elements of trafilatura's XML output that hold no text of their own.
 _NO_TEXT_TAGS = frozenset({"graphic", "lb"})
@@ -24,9 +24,6 @@ def read(
     """Reads an HTML page as one document.
 
     Args:
-        path: the file.
-        source: the document's stable name.
-        content_hash: hash of the file's bytes.
         options: ``favor_recall`` keeps more of pages whose article is short or
             oddly built (at the risk of some boilerplate).
 
@@ -64,17 +61,14 @@ def read(
     blocks = list(_blocks(main))
     first_heading = next((b.text for b in blocks if b.is_heading), "")
     title = fix(root.get("title") or "") or first_heading or path.stem
-    body = build_sections(blocks, title)
     metadata = {
         "date": parse_date(root.get("date")),
         "provider": fix(root.get("sitename") or root.get("hostname") or ""),
         "url": root.get("url"),
     }
     metadata = {k: v for k, v in metadata.items() if v}
-    document = Document(source, title, body, metadata, content_hash)
-    if not document.paragraphs():
-        raise UnreadableFile("no main text found in the HTML page")
-    return [document]
+    document = build_document(source, title, blocks, metadata, content_hash)
+    return readable(document, "no main text found in the HTML page")
 
 
 def _blocks(main: Any) -> list[Block]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..clean import fix, looks_like_heading, parse_date
 from ..document import Block, BlockKind, Document
-from ..sections import build_sections
+from ..sections import build_document
 from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, reason
 
 logger = logging.getLogger(__name__)
@@ -37,9 +37,6 @@ def read(
     are skipped with a warning naming the file and line.
 
     Args:
-        path: the file; gzip'd if its name ends in ``.gz``.
-        source: the collection's stable name, the prefix of its documents' names.
-        content_hash: hash of the file's bytes, given to every document.
         options: the fields holding a record's title, text and id.
 
     Returns:
@@ -131,7 +128,6 @@ def _document(
         Block(part, BlockKind.HEADING if looks_like_heading(part) else BlockKind.PARAGRAPH)
         for part in _split(text)
     ]
-    body = build_sections(blocks, title)
     ignored = {text_field, title_field, key}
     metadata = {k: v for k, v in ((k, _scalar(v)) for k, v in record.items() if k not in ignored)}
     metadata = {k: v for k, v in metadata.items() if v is not None}
@@ -140,7 +136,7 @@ def _document(
         date = parse_date(metadata.pop("date"))
         if date:
             metadata["date"] = date
-    document = Document(f"{source}#{name}", title, body, metadata, content_hash)
+    document = build_document(f"{source}#{name}", title, blocks, metadata, content_hash)
     return document if document.paragraphs() else "no text left once cleaned"
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from ..clean import TERMINAL_MARKS, fix, looks_like_heading, parse_date
 from ..document import Block, BlockKind, Document
-from ..sections import build_sections
-from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, reason
+from ..sections import build_document
+from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, readable, reason
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +56,6 @@ def read(
     """Reads a PDF as one document whose paragraphs carry their page number.
 
     Args:
-        path: the file.
-        source: the document's stable name.
-        content_hash: hash of the file's bytes.
         options: ``password`` for an encrypted PDF (the empty password, which opens
             PDFs that are only protected against editing, is always tried).
 
@@ -103,10 +100,8 @@ def read(
     ]
     metadata = {"date": _creation_date(reader)}
     metadata = {k: v for k, v in metadata.items() if v}
-    document = Document(source, title, build_sections(blocks, title), metadata, content_hash)
-    if not document.paragraphs():
-        raise UnreadableFile("no text in the PDF (scanned pages need OCR first)")
-    return [document]
+    document = build_document(source, title, blocks, metadata, content_hash)
+    return readable(document, "no text in the PDF (scanned pages need OCR first)")
 
 
 def _page_lines(page: Any, box: Any, path: Path, number: int) -> list[_Line]:

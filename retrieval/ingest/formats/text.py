@@ -16,8 +16,8 @@ import yaml
 
 from ..clean import TERMINAL_MARKS, clean_text, looks_like_heading, parse_date, repair
 from ..document import Block, BlockKind, Document
-from ..sections import build_sections
-from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, read_bytes
+from ..sections import build_document
+from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, read_bytes, readable
 
 SUFFIXES = (".txt", ".md", ".markdown")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s*(.*)$")
@@ -45,10 +45,9 @@ def read(
         title = lines.pop(0).lstrip("#").strip()
     title = title or path.stem
     blocks = _front_blocks(front) + _body_blocks(lines, metadata)
-    document = Document(source, title, build_sections(blocks, title), metadata, content_hash)
-    if not document.paragraphs():
-        raise UnreadableFile("no text content")
-    return [document]
+    return readable(
+        build_document(source, title, blocks, metadata, content_hash), "no text content"
+    )
 
 
 def _decode(raw: bytes) -> str:
