@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from retrieval import RetrievalConfig, Retriever
-from retrieval import Encoder
+from retrieval.encoder import Encoder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
