@@ -133,12 +133,12 @@ def test_every_wrong_input_is_one_error_line_and_a_non_zero_exit(module, cases, 
 
 @pytest.mark.parametrize(
     ("module", "case"),
-    [("bot", BOT_CASES[0]), ("bot", BOT_CASES[-1]), ("retrieval", RETRIEVAL_CASES[1])],
-    ids=["bot-unknown-flag", "bot-index-dir-is-a-file", "retrieval-unknown-command"],
+    [("bot", BOT_CASES[0]), ("retrieval", RETRIEVAL_CASES[1])],
+    ids=["bot-unknown-flag", "retrieval-unknown-command"],
 )
 def test_wrong_input_through_the_real_command_line(module, case, tmp_path):
-    """Real ``python -m`` subprocesses for a few of the cases above: the interpreter's
-    own exit code and everything the process wrote (warnings included)."""
+    """Real ``python -m`` subprocesses for two of the cases above: the interpreter's own
+    exit code and everything the process wrote (warnings included)."""
     name, args, env_extra = case
     proc = run_module(module, concrete(args, _scratch(tmp_path)), clean_environ(**env_extra))
     assert check_error(name, proc) is None, check_error(name, proc)

@@ -222,10 +222,19 @@ def duplicates_by_text(records: list[dict[str, Any]]) -> Counter:
 
 
 def in_flight(client: EmulatorClient, token: str) -> list[dict[str, Any]]:
-    """The bot's Bot API calls still unanswered (the long poll aside)."""
-    return [
+    """The bot's Bot API calls still unanswered: the long poll aside, and the calls held
+    by an injected timeout (the emulator never answers those; the bot gave up on them)."""
+    calls = [
         c for c in client.bot_calls(token) if c["status"] is None and c["method"] != "getUpdates"
     ]
+    for fault in client.faults(token)["injected"]:
+        if fault["kind"] in ("timeout", "timeout_after"):
+            held = [
+                c for c in calls if c["method"] == fault["method"] and c["time"] <= fault["time"]
+            ]
+            if held:  # the call the fault was dealt to: the latest one before it
+                calls.remove(max(held, key=lambda c: c["time"]))
+    return calls
 
 
 def settle(client: EmulatorClient, token: str, probe_user: int, timeout: float = 60.0) -> None:
