@@ -1,32 +1,43 @@
-"""Shared fixtures: the real model and a real index over seeds/, built once per session."""
+"""Session fixtures shared by every package's tests: the real model (one encoder), one
+real index over seeds/ (built once), and one Bot API emulator process.
+
+Built once per run, in this order of need:
+
+- ``encoder``: the real all-MiniLM-L6-v2 (loaded on first use).
+- ``seeds_index_dir``: a real index of seeds/ built with that encoder; read-only.
+- ``seeds_retriever``: a retriever over it (read-only).
+- ``bot_index_dir``: a copy of the index that ``python -m bot`` subprocesses load
+  without re-indexing (bots that change their index get their own copy).
+- ``emulator``: the telegram-test-api emulator (``tests/support/emulator.py``); tests
+  keep apart by using their own bot token (and their own user/chat ids).
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from retrieval import RetrievalConfig, Retriever
-from retrieval.encoder import Encoder
-
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-DEV_SET = ROOT / "tests" / "data" / "dev.jsonl"
+from retrieval import Encoder, RetrievalConfig, Retriever
+from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.paths import SEEDS
 
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    """The real all-MiniLM-L6-v2, loaded once."""
+    """The real all-MiniLM-L6-v2, loaded once (lazily, when first used)."""
     config = RetrievalConfig()
     return Encoder(config.model, config.batch_size)
 
 
 @pytest.fixture(scope="session")
 def seeds_index_dir(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
+    """A real index of seeds/, built once (read-only: copy it to change it)."""
     index_dir = tmp_path_factory.mktemp("seeds-index")
     Retriever.from_corpus(SEEDS, index_dir, encoder=encoder)
     return index_dir
@@ -36,6 +47,27 @@ def seeds_index_dir(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) 
 def seeds_retriever(seeds_index_dir: Path, encoder: Encoder) -> Retriever:
     """A retriever over seeds/ (read-only: tests must not change it)."""
     return Retriever.from_corpus(SEEDS, seeds_index_dir, encoder=encoder)
+
+
+@pytest.fixture(scope="session")
+def bot_index_dir(tmp_path_factory: pytest.TempPathFactory, seeds_index_dir: Path) -> Path:
+    """A copy of the session's index of seeds/ for ``python -m bot --corpus seeds``
+    subprocesses: they find it up to date and only load it and the model. Bots that
+    change their index (``/reload``, damage) copy it again."""
+    path = tmp_path_factory.mktemp("bot-index") / "index"
+    shutil.copytree(seeds_index_dir, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    """One emulator process for the session (e2e and reliability tests alike): the
+    emulator keeps separate queues, stores and faults per bot token."""
+    reason = emulator_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with Emulator() as emu:
+        yield emu
 
 
 @pytest.fixture

@@ -8,37 +8,24 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.benchmark_run import BenchmarkRun
+
 HAS_TXTAI = importlib.util.find_spec("txtai") is not None
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Runs the whole suite once at tiny size; returns its results folder."""
-    out = tmp_path_factory.mktemp("bench-results")
-    cache = tmp_path_factory.mktemp("bench-cache")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--size", "tiny", "--out", str(out),
-         "--cache", str(cache)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=540,
-        check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "summary: issue 5 targets" in done.stdout
-    return out
+def results(benchmark_run: BenchmarkRun) -> Path:
+    """The whole suite run once at tiny size (started in the background at collection,
+    see ``conftest.py``); returns its results folder."""
+    code, stdout, stderr = benchmark_run.wait()
+    assert code == 0, stdout[-3000:] + stderr[-3000:]
+    assert "summary: issue 5 targets" in stdout
+    return benchmark_run.out
 
 
 def _load(results: Path, name: str) -> dict[str, Any]:

@@ -1,28 +1,19 @@
-"""Fixtures for the end-to-end tests against the telegram-test-api emulator."""
+"""Fixtures of the end-to-end tests. The emulator (``emulator``) and the bots' index
+(``bot_index_dir``) are the session's, from ``tests/conftest.py``."""
 
 from __future__ import annotations
 
 import itertools
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.harness import BotProcess, Emulator, emulator_unavailable_reason
+from tests.support.bot_process import BotProcess
+from tests.support.emulator import Emulator
+from tests.support.paths import SEEDS
 
 _tokens = itertools.count(1)
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-
-
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    """One emulator process for the session (tests isolate themselves by token)."""
-    reason = emulator_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    with Emulator() as emu:
-        yield emu
 
 
 @pytest.fixture
@@ -33,20 +24,8 @@ def token() -> str:
 
 
 @pytest.fixture(scope="session")
-def e2e_index_dir(tmp_path_factory: pytest.TempPathFactory, seeds_index_dir: Path) -> Path:
-    """A private copy of the session's index of seeds/ (``tests/conftest.py`` builds it
-    once), so each ``python -m bot`` subprocess only loads it and the model."""
-    reason = emulator_unavailable_reason()
-    if reason:  # don't load the model for tests that will be skipped
-        pytest.skip(reason)
-    path = tmp_path_factory.mktemp("e2e") / "index"
-    shutil.copytree(seeds_index_dir, path)
-    return path
-
-
-@pytest.fixture(scope="session")
 def launch_bot(
-    emulator: Emulator, e2e_index_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    emulator: Emulator, bot_index_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., BotProcess]]:
     """Start ``python -m bot --token T --api-url <emulator> --index-dir ... --corpus seeds
     [args]`` and wait until it polls (or its webhook is up). Module fixtures use this
@@ -59,7 +38,7 @@ def launch_bot(
         bot = BotProcess(
             emulator,
             token,
-            ["--index-dir", str(e2e_index_dir), "--corpus", str(SEEDS), *args],
+            ["--index-dir", str(bot_index_dir), "--corpus", str(SEEDS), *args],
             workdir,
         )
         started.append(bot)

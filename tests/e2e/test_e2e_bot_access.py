@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.support.bot_process import BotProcess
 from tests.support.e2e import (
     BOT_USERNAME,
     MORE_BUTTON,
@@ -24,13 +25,9 @@ from tests.support.e2e import (
     reply_to,
     settle,
 )
-from tests.support.harness import (
-    BotProcess,
-    Emulator,
-    EmulatorClient,
-    emulator_unavailable_reason,
-    wait_for,
-)
+from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.emulator_client import EmulatorClient
+from tests.support.waiting import wait_for
 
 pytestmark = [
     pytest.mark.e2e,

@@ -28,17 +28,11 @@ from telegram.ext import (
     filters,
 )
 
-from tests.support.harness import (
-    BotMessage,
-    BotThread,
-    Emulator,
-    EmulatorClient,
-    EmulatorError,
-    WebhookConfig,
-    emulator_unavailable_reason,
-    make_entities,
-    wait_for,
-)
+from tests.support.bot_thread import BotThread, WebhookConfig
+from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.emulator_client import EmulatorClient, EmulatorError
+from tests.support.updates import BotMessage, make_entities
+from tests.support.waiting import wait_for
 
 pytestmark = [
     pytest.mark.e2e,

@@ -1,22 +1,27 @@
 """Every wrong flag, path or value of ``python -m bot`` and ``python -m retrieval``: a
-one-line error, a non-zero exit, never a traceback (table-driven, real subprocesses);
-and the token never printed, even when the Bot API server rejects it."""
+one-line error, a non-zero exit, never a traceback (table-driven, in-process through
+``bot.cli.main`` / ``retrieval.cli.main``, with a few cases again as real subprocesses);
+and the token never printed, even when the Bot API server rejects it (subprocesses)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import (
+    Outcome,
+    bot_main,
+    clean_environ,
+    retrieval_main,
+    run_module,
+)
 from tests.support.e2e import assert_no_secrets, make_token
-from tests.support.harness import emulator_unavailable_reason
+from tests.support.emulator import emulator_unavailable_reason
+from tests.support.paths import SEEDS
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
 TOKEN = "123456:SECRET-cli-token"
 
 # (name, args, extra environment); {tmp} is a scratch folder, {file} a plain file,
@@ -63,27 +68,32 @@ RETRIEVAL_CASES = [
 ]  # fmt: skip
 
 
-def run_case(module: str, args: list[str], env_extra: dict[str, str], tmp: Path):
+def concrete(args: list[str], tmp: Path) -> list[str]:
+    """``args`` with the placeholders replaced by paths in ``tmp``."""
     files = {
         "{tmp}": str(tmp),
         "{file}": str(tmp / "plain-file"),
         "{empty}": str(tmp / "empty"),
         "{badjson}": str(tmp / "bad.json"),
     }
-    concrete = []
+    out = []
     for arg in args:
         for key, value in files.items():
             arg = arg.replace(key, value)
-        concrete.append(arg)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(HF_HUB_OFFLINE="1", PYTHONIOENCODING="utf-8", OMP_NUM_THREADS="1", **env_extra)
-    return subprocess.run(
-        [sys.executable, "-m", module, *concrete],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=180, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        out.append(arg)
+    return out
 
 
-def check_error(name: str, proc: subprocess.CompletedProcess[str]) -> str | None:
+def run_case(module: str, args: list[str], env_extra: dict[str, str], tmp: Path) -> Outcome:
+    """One case in-process, as ``python -m MODULE`` would run it (``bot`` with a clean
+    environment plus ``env_extra``)."""
+    if module == "bot":
+        return bot_main(concrete(args, tmp), clean_environ(**env_extra))
+    assert not env_extra, "python -m retrieval reads no environment here"
+    return retrieval_main(concrete(args, tmp))
+
+
+def check_error(name: str, proc: Outcome | subprocess.CompletedProcess[str]) -> str | None:
     """What is wrong with how ``proc`` failed, or None."""
     err = proc.stderr.strip()
     errors = [line for line in err.splitlines() if "error:" in line]
@@ -113,31 +123,45 @@ def _scratch(tmp_path: Path) -> Path:
     ],
 )
 def test_every_wrong_input_is_one_error_line_and_a_non_zero_exit(module, cases, tmp_path):
+    """In-process (``bot.cli.main`` / ``retrieval.cli.main``): the same code as
+    ``python -m``, without an interpreter start per case."""
     tmp = _scratch(tmp_path)
-    with ThreadPoolExecutor(4) as pool:
-        procs = list(pool.map(lambda c: (c[0], run_case(module, c[1], c[2], tmp)), cases))
-    problems = [p for p in (check_error(name, proc) for name, proc in procs) if p]
+    problems = [check_error(name, run_case(module, args, env, tmp)) for name, args, env in cases]
+    problems = [p for p in problems if p]
     assert not problems, "\n\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("module", "case"),
+    [("bot", BOT_CASES[0]), ("retrieval", RETRIEVAL_CASES[1])],
+    ids=["bot-unknown-flag", "retrieval-unknown-command"],
+)
+def test_wrong_input_through_the_real_command_line(module, case, tmp_path):
+    """Real ``python -m`` subprocesses for two of the cases above: the interpreter's own
+    exit code and everything the process wrote (warnings included)."""
+    name, args, env_extra = case
+    proc = run_module(module, concrete(args, _scratch(tmp_path)), clean_environ(**env_extra))
+    assert check_error(name, proc) is None, check_error(name, proc)
 
 
 @pytest.mark.e2e
 @pytest.mark.skipif(emulator_unavailable_reason() is not None, reason="emulator unavailable")
 def test_rejected_token_and_unreachable_server_never_print_the_token(
-    rel_emulator, rel_index_dir, tmp_path
+    emulator, bot_index_dir, tmp_path
 ) -> None:
     """Two ways the Bot API fails at start-up, at DEBUG: the server answers 401 to getMe
     (PTB raises "The token `...` was rejected by the server": it quotes the token), and
     no server at all. One error line, exit 1, the token nowhere."""
     token = make_token()
-    rel_emulator.client.inject_fault("getMe", 401, count=5, token=token)
-    common = ["--token", token, "--corpus", str(SEEDS), "--index-dir", str(rel_index_dir)]
+    emulator.client.inject_fault("getMe", 401, count=5, token=token)
+    common = ["--token", token, "--corpus", str(SEEDS), "--index-dir", str(bot_index_dir)]
     common += ["--log-level", "DEBUG"]
     cases = [
-        ("rejected", [*common, "--api-url", rel_emulator.api_url]),
+        ("rejected", [*common, "--api-url", emulator.api_url]),
         ("unreachable", [*common, "--api-url", "http://127.0.0.1:9"]),
     ]
     with ThreadPoolExecutor(2) as pool:
-        procs = list(pool.map(lambda c: (c[0], run_case("bot", c[1], {}, tmp_path)), cases))
+        procs = list(pool.map(lambda c: (c[0], run_module("bot", c[1])), cases))
     for name, proc in procs:
         assert proc.returncode == 1, (name, proc.returncode, proc.stderr[-1500:])
         last = proc.stderr.strip().splitlines()[-1]

@@ -17,15 +17,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.bot_process import BotProcess
 from tests.support.e2e import assert_no_secrets, checked, contains, make_token
-from tests.support.harness import (
-    BotProcess,
-    Emulator,
-    EmulatorClient,
-    emulator_unavailable_reason,
-    wait_for,
+from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.emulator_client import EmulatorClient
+from tests.support.paths import SEEDS
+from tests.support.reliability import (
+    Sent,
+    answerable_questions,
+    send_question,
+    settle,
+    tally,
 )
-from tests.support.reliability import Sent, answerable_questions, send_question, tally
+from tests.support.waiting import wait_for
 
 pytestmark = [
     pytest.mark.e2e,
@@ -35,7 +39,6 @@ pytestmark = [
     ),
 ]
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ADMIN = 4_200_001
 QUESTION, ANSWERS = "Where does Pateo rank nationwide?", ("104 of the top 500",)
 NEW_DOC = (
@@ -57,12 +60,12 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bot(rel_emulator, rel_index_dir, corpus, tmp_path_factory) -> BotProcess:
+def bot(emulator, bot_index_dir, corpus, tmp_path_factory) -> BotProcess:
     index = tmp_path_factory.mktemp("faults-index") / "index"
-    shutil.copytree(rel_index_dir, index)
+    shutil.copytree(bot_index_dir, index)
     token = make_token()
     process = BotProcess(
-        rel_emulator,
+        emulator,
         token,
         [
             "--corpus", str(corpus),
@@ -80,8 +83,8 @@ def bot(rel_emulator, rel_index_dir, corpus, tmp_path_factory) -> BotProcess:
 
 
 @pytest.fixture(scope="module")
-def client(rel_emulator: Emulator) -> EmulatorClient:
-    return rel_emulator.client
+def client(emulator: Emulator) -> EmulatorClient:
+    return emulator.client
 
 
 @pytest.fixture(autouse=True)
@@ -100,11 +103,12 @@ def ask_many(client, token, n: int, question=QUESTION, answers=ANSWERS) -> list[
         return list(pool.map(one, range(n)))
 
 
-def exactly_once(client, token, sent: list[Sent], timeout: float = 60.0, extra: float = 1.5):
-    """Waits for a reply to each question, then a moment more; asserts none is lost,
-    none duplicated, each right; returns the tally."""
+def exactly_once(client, token, sent: list[Sent], timeout: float = 60.0):
+    """Waits for a reply to each question, then until the bot has settled (a duplicate, a
+    retried send, would be stored by then); asserts none is lost, none duplicated, each
+    right; returns the tally."""
     wait_for(lambda: tally(client, token, sent).lost == 0, timeout, interval=0.2, what="replies")
-    time.sleep(extra)  # a duplicate (a retried send) would be stored by now
+    settle(client, token, next(_users))
     result = tally(client, token, sent)
     assert result.lost == 0 and result.duplicated == 0, result.summary()
     assert not result.wrong_answers(), result.wrong_answers()
@@ -154,9 +158,13 @@ def test_send_message_timeout_after_delivery_is_at_least_once(bot, client) -> No
     client.inject_fault("sendMessage", "timeout_after", count=1, token=bot.token)
     [sent] = ask_many(client, bot.token, 1)
     wait_for(lambda: tally(client, bot.token, [sent]).lost == 0, 60, what="a reply")
-    time.sleep(8)  # the retry follows the 5 s timeout
-    copies = len(tally(client, bot.token, [sent]).replies[(sent.user, sent.message_id)])
-    assert copies == 2, copies  # documented: at-least-once when the answer is lost
+
+    def copies() -> int:
+        return len(tally(client, bot.token, [sent]).replies[(sent.user, sent.message_id)])
+
+    wait_for(lambda: copies() >= 2, 60, 0.2, "the retry (it follows the 5 s timeout)")
+    settle(client, bot.token, next(_users))  # no third copy comes after it
+    assert copies() == 2, copies()  # documented: at-least-once when the answer is lost
 
 
 def test_handler_failure_tells_the_user_and_the_bot_keeps_serving(bot, client) -> None:
@@ -220,7 +228,7 @@ def test_reload_swaps_the_index_without_dropping_questions(bot, client, corpus) 
     for n in range(8):  # questions in flight before, during and after the rebuild
         question, answers = pool[n % len(pool)]
         sent.extend(ask_many(client, bot.token, 3, question, answers))
-        time.sleep(0.25)
+        time.sleep(0.25)  # the load pattern: spread the questions over the rebuild
     done = wait_for(
         lambda: [
             m for m in client.replies(bot.token, ADMIN)

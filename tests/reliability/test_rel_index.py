@@ -1,8 +1,9 @@
 """A damaged index under the real bot and a killed indexer.
 
-- ``python -m bot`` over a missing, truncated, corrupted, other-model, other-format or
-  dangling index: a clear log line, an automatic rebuild from the corpus, a correct
-  answer, never a traceback (and one case over Telegram, through the emulator).
+- ``python -m bot`` (in-process: ``bot.cli.main``) over a missing, truncated, corrupted,
+  other-model, other-format or dangling index: a clear log line, an automatic rebuild
+  from the corpus, a correct answer, never a traceback (and one case over Telegram,
+  through the emulator, as a real subprocess).
 - ``python -m retrieval index`` SIGKILLed while it writes a new generation: the previous
   index still loads and answers; the next run completes.
 """
@@ -16,19 +17,19 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from retrieval import Retriever
 from retrieval.index import Index
+from tests.support.cli import bot_main, clean_environ, retrieval_main
 from tests.support.e2e import checked, contains, make_token
-from tests.support.harness import emulator_unavailable_reason, wait_for
+from tests.support.emulator import emulator_unavailable_reason
+from tests.support.paths import ROOT, SEEDS
 from tests.support.reliability import send_question, tally
+from tests.support.waiting import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
 QUESTION, ANSWER = "Where does Pateo rank nationwide?", "104 of the top 500"
 
 
@@ -80,20 +81,7 @@ DAMAGES = {
 }
 
 
-def run(args: list[str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(HF_HUB_OFFLINE="1", PYTHONIOENCODING="utf-8", OMP_NUM_THREADS="1")
-    return subprocess.run(
-        [sys.executable, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=timeout,
-    )
-
-
-#: In the normal run (each costs a bot start, ~15 s); the full sweep is marked slow.
+#: In the normal run; the full sweep is marked slow.
 FAST_DAMAGES = ("corrupted", "other_format")
 
 
@@ -106,16 +94,15 @@ FAST_DAMAGES = ("corrupted", "other_format")
         ),
     ],
 )
-def test_bot_rebuilds_every_kind_of_damaged_index(rel_index_dir, tmp_path, names) -> None:
-    def one(name: str) -> tuple[str, subprocess.CompletedProcess[str]]:
+def test_bot_rebuilds_every_kind_of_damaged_index(bot_index_dir, tmp_path, names) -> None:
+    """``python -m bot --ask`` in-process (``bot.cli.main``), one damage after another."""
+    results = {}
+    for name in names:
         index = tmp_path / name / "index"
-        shutil.copytree(rel_index_dir, index)
+        shutil.copytree(bot_index_dir, index)
         DAMAGES[name][0](index)
-        args = ["-m", "bot", "--ask", QUESTION, "--corpus", str(SEEDS), "--index-dir", str(index)]
-        return name, run(args)
-
-    with ThreadPoolExecutor(2) as pool:
-        results = dict(pool.map(one, names))
+        args = ["--ask", QUESTION, "--corpus", str(SEEDS), "--index-dir", str(index)]
+        results[name] = bot_main(args)
     for name, proc in results.items():
         message = DAMAGES[name][1]
         assert proc.returncode == 0, (name, proc.stderr[-2000:])
@@ -125,15 +112,15 @@ def test_bot_rebuilds_every_kind_of_damaged_index(rel_index_dir, tmp_path, names
             assert message in proc.stderr, (name, proc.stderr[-2000:])
         # What it left behind is a whole, correct index.
         index = tmp_path / name / "index"
-        assert len(Index.open(index)) == len(Index.open(rel_index_dir)), name
+        assert len(Index.open(index)) == len(Index.open(bot_index_dir)), name
 
 
-def test_damaged_index_without_its_corpus_is_one_error_not_a_loop(rel_index_dir, tmp_path):
+def test_damaged_index_without_its_corpus_is_one_error_not_a_loop(bot_index_dir, tmp_path):
     index = tmp_path / "index"
-    shutil.copytree(rel_index_dir, index)
+    shutil.copytree(bot_index_dir, index)
     corrupt(index)
     gone = str(tmp_path / "gone")
-    proc = run(["-m", "bot", "--ask", QUESTION, "--corpus", gone, "--index-dir", str(index)])
+    proc = bot_main(["--ask", QUESTION, "--corpus", gone, "--index-dir", str(index)])
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith("error: ")
     assert "Traceback" not in proc.stderr
@@ -141,32 +128,32 @@ def test_damaged_index_without_its_corpus_is_one_error_not_a_loop(rel_index_dir,
 
 @pytest.mark.e2e
 @pytest.mark.skipif(emulator_unavailable_reason() is not None, reason="emulator unavailable")
-def test_bot_on_telegram_over_a_truncated_index(rel_emulator, rel_index_dir, tmp_path, start_bot):
+def test_bot_on_telegram_over_a_truncated_index(emulator, bot_index_dir, tmp_path, start_bot):
     index = tmp_path / "index"
-    shutil.copytree(rel_index_dir, index)
+    shutil.copytree(bot_index_dir, index)
     truncate(index)
     token = make_token()
     bot = start_bot(
-        rel_emulator, token, "--corpus", str(SEEDS), "--index-dir", str(index), name="damaged"
+        emulator, token, "--corpus", str(SEEDS), "--index-dir", str(index), name="damaged"
     )
-    sent = send_question(rel_emulator.client, token, 5_300_001, QUESTION)
+    sent = send_question(emulator.client, token, 5_300_001, QUESTION)
     sent.answers = (ANSWER,)
-    wait_for(lambda: tally(rel_emulator.client, token, [sent]).lost == 0, 30, 0.2, "answer")
-    result = tally(rel_emulator.client, token, [sent])
+    wait_for(lambda: tally(emulator.client, token, [sent]).lost == 0, 30, 0.2, "answer")
+    result = tally(emulator.client, token, [sent])
     assert not result.wrong_answers() and result.duplicated == 0
-    [reply] = rel_emulator.client.replies(token, 5_300_001)
+    [reply] = emulator.client.replies(token, 5_300_001)
     assert contains(checked(reply), ANSWER)
     assert bot.stop() == 0
     assert "is damaged" in bot.output() and "rebuilding it from the corpus" in bot.output()
 
 
 def test_sigkill_while_indexing_leaves_the_previous_index_usable(
-    rel_index_dir, tmp_path, encoder
+    bot_index_dir, tmp_path, encoder
 ) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     index = tmp_path / "index"
-    shutil.copytree(rel_index_dir, index)
+    shutil.copytree(bot_index_dir, index)
     before = (index / "CURRENT").read_text()
     passages = len(Index.open(index))
     # Enough new text that writing the new generation takes a moment.
@@ -181,11 +168,10 @@ def test_sigkill_while_indexing_leaves_the_previous_index_usable(
         (extra / f"report-{n:03}.txt").write_text(
             f"Report {n}\n\n" + "\n\n".join(paragraphs), encoding="utf-8"
         )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # a real process: it is SIGKILLed
         [sys.executable, "-m", "retrieval", "index", str(corpus), "--index-dir", str(index)],
         cwd=ROOT,
-        env=env,
+        env=clean_environ(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -209,7 +195,7 @@ def test_sigkill_while_indexing_leaves_the_previous_index_usable(
     assert ANSWER in old.search(QUESTION).hits[0].text
 
     # The next run completes the job (and clears the debris).
-    proc2 = run(["-m", "retrieval", "index", str(corpus), "--index-dir", str(index)], 600)
+    proc2 = retrieval_main(["index", str(corpus), "--index-dir", str(index)])  # in-process
     assert proc2.returncode == 0, proc2.stderr[-2000:]
     assert not any(p.name.startswith(".tmp-gen-") for p in index.iterdir())
     assert len(Index.open(index)) > passages

@@ -4,11 +4,7 @@ and the Telegram renderer; odd files in a corpus met by the bot's startup."""
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -17,10 +13,10 @@ from hypothesis import strategies as st
 from bot.answer import AnswerComposer
 from bot.telegram_render import render_answer, render_inline_message
 from retrieval.documents import MAX_FILE_BYTES
+from tests.support.cli import bot_main
 from tests.support.e2e import contains, utf16_len, visible_text
+from tests.support.paths import SEEDS
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
 HOSTILE = st.sampled_from(
     ["<b>", "</a>", "&", "&amp;", "<a href='javascript:x'>", "*bold*", "_x_", "[l](http://e)",
      "`", "\u202e", "\u200b", "\u200d", "\ufeff", "\x00", "\x07", "\x1b[31m", "😀👍🏽",
@@ -79,7 +75,7 @@ def test_any_question_gets_valid_bounded_html_quoting_it_escaped(
 
 
 def test_odd_files_in_the_corpus_are_skipped_by_name_and_the_rest_answers(tmp_path) -> None:
-    """Through the bot's startup (``python -m bot --ask``): a sparse file over the size
+    """Through the bot's startup (``python -m bot --ask``, in-process): a sparse file over the size
     cap, a symlink loop, a dangling link, binary, empty, not-UTF-8 and broken front
     matter files are each skipped with a warning naming them; the seeds still answer."""
     corpus = tmp_path / "corpus"
@@ -95,15 +91,9 @@ def test_odd_files_in_the_corpus_are_skipped_by_name_and_the_rest_answers(tmp_pa
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me br\xfbl\xe9e".encode("latin-1") * 20)
     (corpus / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody text here.\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(HF_HUB_OFFLINE="1", PYTHONIOENCODING="utf-8")
     question = "Where does Pateo rank nationwide?"
     index = str(tmp_path / "index")
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "--ask", question, "--corpus", str(corpus),
-         "--index-dir", index],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
-    )  # fmt: skip
+    proc = bot_main(["--ask", question, "--corpus", str(corpus), "--index-dir", index])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     assert contains(proc.stdout, "104 of the top 500")

@@ -14,8 +14,10 @@ import time
 
 import pytest
 
-from tests.support.harness import BotProcess, Emulator, emulator_unavailable_reason
-from tests.support.reliability import rss_kib, run_load, tally, wait_until_answered
+from tests.support.bot_process import BotProcess
+from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.reliability import rss_kib, run_load, settle, tally, wait_until_answered
+from tests.support.waiting import wait_for
 
 pytestmark = [
     pytest.mark.e2e,
@@ -38,11 +40,21 @@ def report(name: str, figures: dict) -> None:
             f.write(line + "\n")
 
 
-def settled_rss(bot: BotProcess, seconds: float = 3.0) -> int:
-    """RSS once the bot has been idle a moment (in-flight work and sockets closed)."""
-    time.sleep(seconds)
+def settled_rss(emulator: Emulator, bot: BotProcess, probe_user: int) -> int:
+    """RSS once the bot is idle (everything sent answered, no call in flight) and its
+    resident memory has stopped moving (two readings 0.5 s apart within 0.5%)."""
+    settle(emulator.client, bot.token, probe_user)
     assert bot._proc is not None
-    return rss_kib(bot._proc.pid)
+    pid = bot._proc.pid
+    last = [rss_kib(pid)]
+
+    def steady() -> int:
+        time.sleep(0.5)  # the interval between two readings
+        now = rss_kib(pid)
+        previous, last[0] = last[0], now
+        return now if abs(now - previous) <= previous * 0.005 else 0
+
+    return wait_for(steady, 30, 0, "the bot's memory to settle")
 
 
 def load_round(
@@ -60,7 +72,7 @@ def load_round(
     sending = time.monotonic() - started
     result = wait_until_answered(client, bot.token, sent, timeout=120)
     elapsed = time.monotonic() - started
-    time.sleep(2)  # anything late (a duplicate) would be stored by now
+    settle(client, bot.token, first_user + users)  # anything late (a duplicate) is in by now
     result = tally(client, bot.token, sent)
     assert result.lost == 0, result.summary()
     assert result.duplicated == 0, result.summary()
@@ -74,9 +86,9 @@ def run_with_memory_check(
 ) -> dict:
     # Warm up (the first batches grow the model's and allocator's working memory).
     load_round(emulator, bot, 900_000, 50, 2, 5)
-    before = settled_rss(bot)
+    before = settled_rss(emulator, bot, 990_000)
     figures = load_round(emulator, bot, 1_000_000, users, per_user, duration)
-    after = settled_rss(bot)
+    after = settled_rss(emulator, bot, 990_001)
     figures.update(
         rss_before_mib=round(before / 1024, 1),
         rss_after_mib=round(after / 1024, 1),
@@ -86,23 +98,23 @@ def run_with_memory_check(
     return figures
 
 
-def test_load_200_users_x_5_questions(rel_emulator, rel_index_dir, start_bot) -> None:
+def test_load_200_users_x_5_questions(emulator, bot_index_dir, start_bot) -> None:
     """200 users x 5 questions within a minute: all answered once, right chat, right
     answer; p50/p95 latency reported; RSS after within 10% of RSS before."""
     token = "7100000001:LOAD-token-200x5"
-    bot = start_bot(rel_emulator, token, "--index-dir", str(rel_index_dir), name="load")
-    figures = run_with_memory_check(rel_emulator, bot, users=200, per_user=5, duration=50)
+    bot = start_bot(emulator, token, "--index-dir", str(bot_index_dir), name="load")
+    figures = run_with_memory_check(emulator, bot, users=200, per_user=5, duration=50)
     report("load_200x5", figures)
     assert bot.stop() == 0
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
-def test_soak_10_minutes(rel_emulator, rel_index_dir, start_bot) -> None:
+def test_soak_10_minutes(emulator, bot_index_dir, start_bot) -> None:
     """10 minutes at a steady 5 questions/s from 100 users (3000 questions): the same
     checks as the load test."""
     token = "7100000002:SOAK-token-10min"
-    bot = start_bot(rel_emulator, token, "--index-dir", str(rel_index_dir), name="soak")
-    figures = run_with_memory_check(rel_emulator, bot, users=100, per_user=30, duration=600)
+    bot = start_bot(emulator, token, "--index-dir", str(bot_index_dir), name="soak")
+    figures = run_with_memory_check(emulator, bot, users=100, per_user=30, duration=600)
     report("soak_10min", figures)
     assert bot.stop() == 0

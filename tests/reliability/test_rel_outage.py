@@ -5,13 +5,12 @@ gone, as if Telegram had been unreachable: questions are sent after it is back."
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.support.e2e import make_token
-from tests.support.harness import Emulator, emulator_unavailable_reason, wait_for
-from tests.support.reliability import send_question, tally
+from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.reliability import send_question, settle, tally
+from tests.support.waiting import wait_for
 
 pytestmark = [
     pytest.mark.e2e,
@@ -30,15 +29,15 @@ def ask_and_check(emulator: Emulator, token: str, users: range, timeout: float) 
     for s in sent:
         s.answers = ANSWERS
     wait_for(lambda: tally(emulator.client, token, sent).lost == 0, timeout, 0.5, "the answers")
-    time.sleep(1)
+    settle(emulator.client, token, users[-1] + 1)  # a duplicate would be stored by now
     result = tally(emulator.client, token, sent)
     assert result.duplicated == 0 and not result.wrong_answers(), result.summary()
 
 
-def test_bot_survives_30_s_without_its_bot_api_server(rel_index_dir, start_bot) -> None:
+def test_bot_survives_30_s_without_its_bot_api_server(bot_index_dir, start_bot) -> None:
     with Emulator() as emulator:
         token = make_token()
-        bot = start_bot(emulator, token, "--index-dir", str(rel_index_dir), name="outage")
+        bot = start_bot(emulator, token, "--index-dir", str(bot_index_dir), name="outage")
         ask_and_check(emulator, token, range(5_100_000, 5_100_003), 30)
 
         emulator.restart(downtime=DOWNTIME)

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.support import telegram_html
-from tests.support.harness import BotMessage, EmulatorClient, SentUpdate, wait_for
+from tests.support.emulator_client import EmulatorClient
 from tests.support.paths import DEV_SET
+from tests.support.updates import BotMessage, SentUpdate
+from tests.support.waiting import wait_for
 
 BOT_USERNAME = "docqa_test_bot"  # the emulator's default getMe username
 #: Telegram's limit on a message's text, in UTF-16 code units.

@@ -1,5 +1,5 @@
 """Load generation and exactly-once accounting against the emulator, for the reliability
-tests (load, soak, faults). Imported as a top-level module (prepend import mode)."""
+tests (load, soak, faults, outage)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.harness import EmulatorClient, make_entities
-
-DEV_SET = Path(__file__).resolve().parents[1] / "data" / "dev.jsonl"
+from tests.support.emulator_client import EmulatorClient
+from tests.support.paths import DEV_SET
+from tests.support.updates import make_entities
+from tests.support.waiting import wait_for
 
 
 def answerable_questions() -> list[tuple[str, tuple[str, ...]]]:
@@ -218,3 +219,34 @@ def run_load(
 def duplicates_by_text(records: list[dict[str, Any]]) -> Counter:
     """How often each (chat, reply-to) pair was answered (for diagnostics)."""
     return Counter((r["chat"], r["reply_to"]) for r in records if r["reply_to"] is not None)
+
+
+def in_flight(client: EmulatorClient, token: str) -> list[dict[str, Any]]:
+    """The bot's Bot API calls still unanswered: the long poll aside, and the calls held
+    by an injected timeout (the emulator never answers those; the bot gave up on them)."""
+    calls = [
+        c for c in client.bot_calls(token) if c["status"] is None and c["method"] != "getUpdates"
+    ]
+    for fault in client.faults(token)["injected"]:
+        if fault["kind"] in ("timeout", "timeout_after"):
+            held = [
+                c for c in calls if c["method"] == fault["method"] and c["time"] <= fault["time"]
+            ]
+            if held:  # the call the fault was dealt to: the latest one before it
+                calls.remove(max(held, key=lambda c: c["time"]))
+    return calls
+
+
+def settle(client: EmulatorClient, token: str, probe_user: int, timeout: float = 60.0) -> None:
+    """Waits until the bot is done with everything sent so far, instead of a fixed pause
+    before asserting that nothing more (a duplicate, a late retry) arrives: no injected
+    fault still armed for it, then a probe question (``/help`` from ``probe_user``, a
+    fresh private chat) answered, then no Bot API call of the bot in flight. Updates are
+    fetched in order, so by then the bot has taken and handled everything sent before
+    the probe."""
+    wait_for(
+        lambda: not client.faults(token)["pending"], timeout, 0.1, "the armed faults to be dealt"
+    )
+    probe = send_question(client, token, probe_user, "/help")
+    wait_for(lambda: tally(client, token, [probe]).lost == 0, timeout, 0.1, "the probe's answer")
+    wait_for(lambda: not in_flight(client, token), timeout, 0.1, "the bot's calls to end")
