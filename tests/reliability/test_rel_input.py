@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.answer import AnswerComposer
-from bot.telegram_render import render_answer, render_inline_message
-from retrieval.documents import MAX_FILE_BYTES
+from bot.telegram.render import render_answer, render_inline_message
+from retrieval.ingest import MAX_FILE_BYTES
 from tests.support.cli import bot_main
 from tests.support.e2e import contains, utf16_len, visible_text
 from tests.support.paths import SEEDS
@@ -60,12 +60,12 @@ def test_any_question_gets_valid_bounded_html_quoting_it_escaped(
     except Exception as exc:  # only an empty question may be refused
         pytest.fail(f"{type(exc).__name__}: {exc}")
     check_messages(render_answer(first))
-    for passage in first.passages:
-        visible_text(render_inline_message(passage))
+    for hit in first.hits:
+        visible_text(render_inline_message(hit))
     page2 = composer.answer(question, offset=1)
     messages = render_answer(page2)
     check_messages(messages)
-    if page2.passages:
+    if page2.hits:
         quoted = quoted_question(messages[0])
         assert quoted is not None
         # The user's text only ever appears escaped: no raw markup, whole entities.
@@ -105,7 +105,7 @@ def test_odd_files_in_the_corpus_are_skipped_by_name_and_the_rest_answers(tmp_pa
 
 
 def test_symlink_loop_is_skipped_with_a_warning_naming_it(tmp_path, caplog) -> None:
-    from retrieval.documents import discover
+    from retrieval.ingest import discover
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

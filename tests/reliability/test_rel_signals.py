@@ -16,7 +16,7 @@ import signal
 
 import pytest
 
-from bot.telegram_bot import StopSignals
+from bot.telegram.app import StopSignals
 
 
 def test_a_second_sigterm_does_not_break_off_the_orderly_stop(caplog) -> None:
@@ -30,7 +30,7 @@ def test_a_second_sigterm_does_not_break_off_the_orderly_stop(caplog) -> None:
         await asyncio.sleep(0.2)
         steps.append("replies in flight sent")
 
-    caplog.set_level(logging.INFO, logger="bot.telegram_bot")
+    caplog.set_level(logging.INFO, logger="bot.telegram.app")
     try:
         # Two at once, both queued before the loop reads them (the CI failure).
         os.kill(os.getpid(), signal.SIGTERM)
