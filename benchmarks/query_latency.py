@@ -23,11 +23,10 @@ from typing import Any
 
 import faiss
 import numpy as np
-from retrieval.ann import DenseIndex
-from retrieval.evaluate import evaluate
 
 from retrieval import Retriever
-from retrieval.index import Index
+from retrieval.evaluation import evaluate
+from retrieval.index import DenseIndex, Index
 
 from .common import (
     Context,
