@@ -57,7 +57,7 @@ class Encoder:
         from transformers.utils import logging as transformers_logging
 
         # "Loading weights" progress bars on every start are not the user's concern.
-        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # untyped
+        transformers_logging.disable_progress_bar()
 
         path = resolve_model(self.name)
         try:
