@@ -25,17 +25,11 @@ from tests.support.e2e import (
     reply_to,
     settle,
 )
-from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.emulator import Emulator, needs_emulator
 from tests.support.emulator_client import EmulatorClient
 from tests.support.waiting import wait_for
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        emulator_unavailable_reason() is not None,
-        reason=f"emulator unavailable: {emulator_unavailable_reason()}",
-    ),
-]
+pytestmark = [pytest.mark.e2e, needs_emulator()]
 
 RATE_LIMIT = 3
 ALICE, BOB, FLOODER, CALM = (fresh_id() for _ in range(4))  # on the allow-list

@@ -34,17 +34,11 @@ from tests.support.e2e import (
     visible_text,
     whole_reply,
 )
-from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.emulator import Emulator, needs_emulator
 from tests.support.emulator_client import EmulatorClient
 from tests.support.waiting import wait_for
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        emulator_unavailable_reason() is not None,
-        reason=f"emulator unavailable: {emulator_unavailable_reason()}",
-    ),
-]
+pytestmark = [pytest.mark.e2e, needs_emulator()]
 
 DEV = dev_set()
 ANSWERABLE = [item for item in DEV if item.answerable]

@@ -29,18 +29,12 @@ from telegram.ext import (
 )
 
 from tests.support.bot_thread import BotThread, WebhookConfig
-from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.emulator import Emulator, needs_emulator
 from tests.support.emulator_client import EmulatorClient, EmulatorError
 from tests.support.updates import BotMessage, make_entities
 from tests.support.waiting import wait_for
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        emulator_unavailable_reason() is not None,
-        reason=f"emulator unavailable: {emulator_unavailable_reason()}",
-    ),
-]
+pytestmark = [pytest.mark.e2e, needs_emulator()]
 
 USER = 42
 BOT_USERNAME = "docqa_test_bot"

@@ -19,7 +19,7 @@ from tests.support.cli import (
     run_module,
 )
 from tests.support.e2e import assert_no_secrets, make_token
-from tests.support.emulator import emulator_unavailable_reason
+from tests.support.emulator import needs_emulator
 from tests.support.paths import SEEDS
 
 TOKEN = "123456:SECRET-cli-token"
@@ -145,7 +145,7 @@ def test_wrong_input_through_the_real_command_line(module, case, tmp_path):
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(emulator_unavailable_reason() is not None, reason="emulator unavailable")
+@needs_emulator()
 def test_rejected_token_and_unreachable_server_never_print_the_token(
     emulator, bot_index_dir, tmp_path
 ) -> None:

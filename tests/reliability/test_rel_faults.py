@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.bot_process import BotProcess
 from tests.support.e2e import assert_no_secrets, checked, contains, make_token
-from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.emulator import Emulator, needs_emulator
 from tests.support.emulator_client import EmulatorClient
 from tests.support.paths import SEEDS
 from tests.support.reliability import (
@@ -31,13 +31,7 @@ from tests.support.reliability import (
 )
 from tests.support.waiting import wait_for
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        emulator_unavailable_reason() is not None,
-        reason=f"emulator unavailable: {emulator_unavailable_reason()}",
-    ),
-]
+pytestmark = [pytest.mark.e2e, needs_emulator()]
 
 ADMIN = 4_200_001
 QUESTION, ANSWERS = "Where does Pateo rank nationwide?", ("104 of the top 500",)

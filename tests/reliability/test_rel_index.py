@@ -25,7 +25,7 @@ from retrieval import Retriever
 from retrieval.index import Index
 from tests.support.cli import bot_main, clean_environ, retrieval_main
 from tests.support.e2e import checked, contains, make_token
-from tests.support.emulator import emulator_unavailable_reason
+from tests.support.emulator import needs_emulator
 from tests.support.paths import ROOT, SEEDS
 from tests.support.reliability import send_question, tally
 from tests.support.waiting import wait_for
@@ -127,7 +127,7 @@ def test_damaged_index_without_its_corpus_is_one_error_not_a_loop(bot_index_dir,
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(emulator_unavailable_reason() is not None, reason="emulator unavailable")
+@needs_emulator()
 def test_bot_on_telegram_over_a_truncated_index(emulator, bot_index_dir, tmp_path, start_bot):
     index = tmp_path / "index"
     shutil.copytree(bot_index_dir, index)

@@ -15,17 +15,11 @@ import time
 import pytest
 
 from tests.support.bot_process import BotProcess
-from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.emulator import Emulator, needs_emulator
 from tests.support.reliability import rss_kib, run_load, settle, tally, wait_until_answered
 from tests.support.waiting import wait_for
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        emulator_unavailable_reason() is not None,
-        reason=f"emulator unavailable: {emulator_unavailable_reason()}",
-    ),
-]
+pytestmark = [pytest.mark.e2e, needs_emulator()]
 
 #: Memory after a run may exceed memory before it by at most this share.
 MEMORY_GROWTH = 0.10

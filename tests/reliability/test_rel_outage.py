@@ -8,17 +8,11 @@ from __future__ import annotations
 import pytest
 
 from tests.support.e2e import make_token
-from tests.support.emulator import Emulator, emulator_unavailable_reason
+from tests.support.emulator import Emulator, needs_emulator
 from tests.support.reliability import send_question, settle, tally
 from tests.support.waiting import wait_for
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        emulator_unavailable_reason() is not None,
-        reason=f"emulator unavailable: {emulator_unavailable_reason()}",
-    ),
-]
+pytestmark = [pytest.mark.e2e, needs_emulator()]
 
 DOWNTIME = 30.0
 QUESTION, ANSWERS = "Where does Pateo rank nationwide?", ("104 of the top 500",)

@@ -18,6 +18,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.emulator_client import EmulatorClient, EmulatorError
 from tests.support.paths import ROOT as PROJECT_ROOT
 from tests.support.ports import free_port
@@ -39,6 +41,13 @@ def emulator_unavailable_reason() -> str | None:
     if not (EMULATOR_PACKAGE / "package.json").is_file():
         return f"{EMULATOR_PACKAGE} is missing: run `npm install` in {PROJECT_ROOT}"
     return None
+
+
+def needs_emulator() -> pytest.MarkDecorator:
+    """The marks of a test that talks to the emulator: ``e2e``, and a skip (saying
+    why) where the emulator cannot run."""
+    reason = emulator_unavailable_reason()
+    return pytest.mark.skipif(reason is not None, reason=f"emulator unavailable: {reason}")
 
 
 class Emulator:
