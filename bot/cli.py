@@ -113,7 +113,8 @@ def _run(config: BotConfig, mode: Mode) -> int:
 
     logger.info("indexing the corpus")
     composer = open_composer(config)
-    composer.warm_up()  # load the model now, so the first question is fast
+    # The model loads once the Bot API has accepted the token (see TelegramBot's start):
+    # a wrong token or an unreachable server is reported in a second, not after it.
     logger.info("%d passages indexed; starting the bot", len(composer.retriever))
     TelegramBot(config, composer).run()
     return 0

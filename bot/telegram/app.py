@@ -247,6 +247,9 @@ class TelegramBot:
         app.add_error_handler(h.on_error)
 
     async def _post_init(self, app: BotApplication) -> None:
+        # The Bot API has answered getMe: now load the model (off the event loop, so
+        # the stop signals are still handled), so that the first question is fast.
+        await asyncio.get_running_loop().run_in_executor(None, self.composer.warm_up)
         await self.service.start()
         commands = [BotCommand(name, about) for name, about in texts.TELEGRAM_COMMANDS]
         # Cosmetic (the command menu): the bot works without it.
