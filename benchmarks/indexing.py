@@ -140,14 +140,14 @@ def reindex(ctx: Context, scratch: Path) -> dict[str, Any]:
         started = time.perf_counter()
         retriever = Retriever.from_corpus(folder, index_dir, ctx.config, encoder=encoder)
         seconds = time.perf_counter() - started
-        rows = range(sum(s.passages for s in retriever.sources() if s.file == shard.name))
+        file_passages = sum(s.passages for s in retriever.sources() if s.file == shard.name)
         changed.append(
             {
                 "file": shard.name,
                 "seconds": round(seconds, 3),
                 "embedded": retriever.embedded,
-                "file_passages": len(rows),
-                "only_that_file": retriever.embedded == len(rows),
+                "file_passages": file_passages,
+                "only_that_file": retriever.embedded == file_passages,
             }
         )
         retriever.close()

@@ -118,13 +118,8 @@ class RetrievalConfig:
         return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get(_CONTENT) in wanted)
 
     def differences(self, other: RetrievalConfig, names: tuple[str, ...]) -> list[str]:
-        """``name=value`` of this config for each of ``names`` whose value ``other``
-        does not share."""
-        return [
-            f"{name}={getattr(self, name)!r}"
-            for name in names
-            if getattr(self, name) != getattr(other, name)
-        ]
+        """The ones of ``names`` whose value differs between this config and ``other``."""
+        return [name for name in names if getattr(self, name) != getattr(other, name)]
 
     def replace(self, **changes: Any) -> RetrievalConfig:
         """Returns a copy with ``changes`` applied (unknown names are an error)."""

@@ -79,7 +79,7 @@ class IndexBuilder:
         self.embedded = 0
         try:
             if previous is not None and self._up_to_date(previous, files):
-                index = self._open_live()
+                index = self._open_live(previous)
                 if index is not None:
                     return index
                 previous.close()
@@ -94,10 +94,11 @@ class IndexBuilder:
         self._write(parts, corpus)
         return Index.open(self.index_dir, self.config)
 
-    def _open_live(self) -> Index | None:
+    def _open_live(self, previous: _Stored) -> Index | None:
         """The live index, up to date, or None (after a warning) if it is damaged."""
         try:
-            index = Index.open(self.index_dir, self.config)
+            # Its manifest and settings are read and checked already.
+            index = Index.of(previous.path, previous.manifest, self.config, self.index_dir)
         except IndexStateError as exc:
             logger.warning("%s; rebuilding it from the corpus", exc)
             return None
@@ -150,7 +151,7 @@ class IndexBuilder:
             logger.info(
                 "re-indexing the words of %s for %s (nothing is re-embedded)",
                 self.index_dir,
-                ", ".join(changed),
+                ", ".join(f"{name}={getattr(self.config, name)!r}" for name in changed),
             )
             return False
         planned = DenseIndex.plan(manifest.passages, self.config)

@@ -102,8 +102,20 @@ class Index(StoredPassages):
             )
         if config is not None:
             require_same(saved, config, RetrievalConfig.content_settings(), index_dir)
+        return cls.of(generation, manifest, config or saved, index_dir)
+
+    @classmethod
+    def of(
+        cls, generation: Path, manifest: Manifest, config: RetrievalConfig, index_dir: Path
+    ) -> Index:
+        """Opens ``generation`` whose manifest has been read and whose settings are
+        known to match ``config``.
+
+        Raises:
+            IndexStateError: a part is missing or damaged.
+        """
         try:
-            return cls(generation, manifest, config or saved)
+            return cls(generation, manifest, config)
         except IndexStateError:
             raise
         except Exception as exc:  # FAISS, numpy and SQLite each raise their own types
@@ -158,9 +170,8 @@ def require_same(
     saved: RetrievalConfig, wanted: RetrievalConfig, names: tuple[str, ...], where: Path
 ) -> None:
     """Raises IndexStateError naming the first of ``names`` whose value differs."""
-    for name in names:
-        if getattr(saved, name) != getattr(wanted, name):
-            raise IndexStateError(
-                f"index at {where} was built with {name}={getattr(saved, name)!r}, "
-                f"not {getattr(wanted, name)!r}"
-            )
+    for name in saved.differences(wanted, names)[:1]:
+        raise IndexStateError(
+            f"index at {where} was built with {name}={getattr(saved, name)!r}, "
+            f"not {getattr(wanted, name)!r}"
+        )

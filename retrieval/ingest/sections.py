@@ -18,9 +18,6 @@ class _Open:
     level: int
     blocks: list[Block] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
-    #: A heading of unknown depth right after this one's title: taken as its
-    #: sub-heading (a heading with no text under it introduces the next one).
-    empty: bool = True
 
     def close(self) -> Section:
         return Section(self.title, self.level, tuple(self.blocks), tuple(self.sections))
@@ -50,14 +47,15 @@ def build_sections(blocks: Iterable[Block], title: str) -> Section:
             continue
         if not block.is_heading:
             stack[-1].blocks.append(block)
-            stack[-1].empty = False
             continue
         if block.level:
             while len(stack) > 1 and stack[-1].level >= block.level:
                 _close_last(stack)
             level = block.level
         else:
-            if len(stack) > 1 and not stack[-1].empty:
+            # The open section is the newest: it has no sub-sections yet. With no text
+            # of its own, the heading after it is its sub-heading.
+            if len(stack) > 1 and stack[-1].blocks:
                 level = stack[-1].level
                 _close_last(stack)
             else:

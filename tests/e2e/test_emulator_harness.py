@@ -28,6 +28,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.config import BotConfig
 from tests.support.bot_thread import BotThread, WebhookConfig
 from tests.support.emulator import Emulator, needs_emulator
 from tests.support.emulator_client import EmulatorClient, EmulatorError
@@ -122,11 +123,12 @@ def build_echo_app(emu: Emulator, token: str, events: Events) -> Application:
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         events.handler_errors.append(context.error)
 
+    urls = BotConfig(token=token, api_url=emu.api_url)  # the bot's own URL rules
     app = (
         Application.builder()
         .token(token)
-        .base_url(emu.base_url)
-        .base_file_url(emu.base_file_url)
+        .base_url(urls.base_url)
+        .base_file_url(urls.base_file_url)
         .post_init(post_init)
         .build()
     )
@@ -178,7 +180,8 @@ def test_make_entities_commands_mentions_utf16() -> None:
 
 
 def test_emulator_getme_and_unsupported_methods(emulator: Emulator, token: str) -> None:
-    with httpx.Client(base_url=emulator.base_url + token, trust_env=False) as http:
+    bot_api = BotConfig(token=token, api_url=emulator.api_url).base_url + token
+    with httpx.Client(base_url=bot_api, trust_env=False) as http:
         me = http.get("/getMe").json()
         assert me["ok"] is True
         assert me["result"]["is_bot"] is True

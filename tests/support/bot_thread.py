@@ -42,7 +42,7 @@ class BotThread:
     on its own event loop, without signal handlers. Context manager.
 
     Args:
-        application: The PTB application (built with the emulator's ``base_url``).
+        application: The PTB application (pointed at the emulator's ``api_url``).
         webhook: Run in webhook mode with this configuration; polling if ``None``.
         poll_interval: Pause between two getUpdates calls (the harness long-polls
             getUpdates like Telegram, so this only adds latency after each batch).

@@ -94,16 +94,6 @@ class Emulator:
         return f"http://{self.host}:{self.port}"
 
     @property
-    def base_url(self) -> str:
-        """Value for ``ApplicationBuilder.base_url``."""
-        return f"{self.api_url}/bot"
-
-    @property
-    def base_file_url(self) -> str:
-        """Value for ``ApplicationBuilder.base_file_url`` (file downloads are unsupported)."""
-        return f"{self.api_url}/file/bot"
-
-    @property
     def client(self) -> EmulatorClient:
         """A shared :class:`EmulatorClient` for this emulator."""
         if self._client is None:
