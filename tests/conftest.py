@@ -28,6 +28,13 @@ from tests.support.emulator import Emulator, emulator_unavailable_reason
 from tests.support.paths import SEEDS
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Runs the tests that mostly wait (marked ``waits``) first: the background
+    benchmark run (``tests/benchmarks/conftest.py``) then does its work while they
+    wait, instead of slowing down the tests that compute."""
+    items.sort(key=lambda item: item.get_closest_marker("waits") is None)  # stable
+
+
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
     """The real all-MiniLM-L6-v2, loaded once (lazily, when first used)."""

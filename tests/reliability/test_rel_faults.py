@@ -31,7 +31,7 @@ from tests.support.reliability import (
 )
 from tests.support.waiting import wait_for
 
-pytestmark = [pytest.mark.e2e, needs_emulator()]
+pytestmark = [pytest.mark.e2e, pytest.mark.waits, needs_emulator()]
 
 ADMIN = 4_200_001
 QUESTION, ANSWERS = "Where does Pateo rank nationwide?", ("104 of the top 500",)

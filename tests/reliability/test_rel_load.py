@@ -19,7 +19,7 @@ from tests.support.emulator import Emulator, needs_emulator
 from tests.support.reliability import rss_kib, run_load, settle, tally, wait_until_answered
 from tests.support.waiting import wait_for
 
-pytestmark = [pytest.mark.e2e, needs_emulator()]
+pytestmark = [pytest.mark.e2e, pytest.mark.waits, needs_emulator()]
 
 #: Memory after a run may exceed memory before it by at most this share.
 MEMORY_GROWTH = 0.10

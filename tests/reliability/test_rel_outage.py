@@ -12,7 +12,7 @@ from tests.support.emulator import Emulator, needs_emulator
 from tests.support.reliability import send_question, settle, tally
 from tests.support.waiting import wait_for
 
-pytestmark = [pytest.mark.e2e, needs_emulator()]
+pytestmark = [pytest.mark.e2e, pytest.mark.waits, needs_emulator()]
 
 DOWNTIME = 30.0
 QUESTION, ANSWERS = "Where does Pateo rank nationwide?", ("104 of the top 500",)
