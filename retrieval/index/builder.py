@@ -15,7 +15,7 @@ import numpy as np
 from ..config import RetrievalConfig
 from ..encoder import Encoder
 from ..errors import CorpusError, IndexStateError
-from ..ingest import Passage, ReaderOptions, SourceFile, read_documents, split_document
+from ..ingest import Passage, ReaderOptions, SkipLog, SourceFile, read_documents, split_document
 from . import layout
 from .dense import DenseIndex
 from .layout import FORMAT_VERSION, REUSABLE_FORMATS, Manifest
@@ -84,7 +84,9 @@ class IndexBuilder:
                     return index
                 previous.close()
                 previous = None
-            parts = [self._part(file, previous) for file in files]
+            skips = SkipLog(logger)
+            parts = [self._part(file, previous, skips) for file in files]
+            skips.close()
         finally:
             if previous is not None:
                 previous.close()
@@ -167,7 +169,7 @@ class IndexBuilder:
             return False
         return True
 
-    def _part(self, file: SourceFile, previous: _Stored | None) -> _Part:
+    def _part(self, file: SourceFile, previous: _Stored | None, skips: SkipLog) -> _Part:
         """The file's passages; a file that yields none is still recorded, so that it is
         not read again (and warned about again) until it changes."""
         if previous is not None and previous.manifest.sources.get(file.source) == file.content_hash:
@@ -176,7 +178,7 @@ class IndexBuilder:
         options = ReaderOptions(
             title_field=self.config.jsonl_title_field, text_field=self.config.jsonl_text_field
         )
-        for document in read_documents(file, options):
+        for document in read_documents(file, options, skips):
             split = split_document(document, self.config.max_passage_chars)
             infos.append(
                 SourceInfo(

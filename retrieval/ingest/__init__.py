@@ -6,11 +6,13 @@ documents become passages.
 reader's blocks, and ``split`` cuts the tree's paragraphs into passages.
 """
 
-from .discover import MAX_FILE_BYTES, SourceFile, discover
+from .discover import SourceFile, discover
 from .document import Block, BlockKind, Document, Paragraph, Section
 from .formats import ReaderOptions, UnreadableFile
+from .formats.base import MAX_FILE_BYTES
 from .load import load_documents, read_documents
 from .passage import Passage
+from .skips import SkipLog
 from .split import split_document, split_text
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "Passage",
     "ReaderOptions",
     "Section",
+    "SkipLog",
     "SourceFile",
     "UnreadableFile",
     "discover",

@@ -107,3 +107,14 @@ def parse_date(value: object) -> str | None:
         except ValueError:
             continue
     return None
+
+
+def file_name_text(name: str) -> str:
+    """A file name as text that can be stored and shown: bytes that are not UTF-8
+    (which ``os.fsdecode`` keeps as lone surrogates, common in old archives) become
+    ``\\xff`` escapes; a valid name is unchanged."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that no file system byte maps to
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")

@@ -10,20 +10,24 @@ from ..errors import CorpusError
 from .discover import SourceFile, discover
 from .document import Document
 from .formats import ReaderOptions, UnreadableFile, read_file
+from .skips import SkipLog
 
 logger = logging.getLogger(__name__)
 
 
-def read_documents(file: SourceFile, options: ReaderOptions | None = None) -> list[Document]:
+def read_documents(
+    file: SourceFile, options: ReaderOptions | None = None, skips: SkipLog | None = None
+) -> list[Document]:
     """Parses one file into its documents (several for a JSON Lines collection); an
-    unreadable file gives none, after a warning naming it."""
+    unreadable file gives none, after a warning naming it (in ``skips``, if given)."""
+    skips = skips or SkipLog(logger)
     try:
         documents = read_file(file.path, file.source, file.content_hash, options)
     except UnreadableFile as exc:
-        logger.warning("skipping %s: %s", file.path, exc)
+        skips.skip(file.path, str(exc))
         return []
     if not documents:
-        logger.warning("skipping %s: no text content", file.path)
+        skips.skip(file.path, "no text content")
     return documents
 
 
@@ -35,7 +39,10 @@ def load_documents(
     Raises:
         CorpusError: a path is missing, or no readable document was found.
     """
-    documents = [doc for file in discover(paths) for doc in read_documents(file, options)]
+    skips = SkipLog(logger)
+    files = discover(paths)
+    documents = [doc for file in files for doc in read_documents(file, options, skips)]
+    skips.close()
     if not documents:
         raise CorpusError("no readable document in the corpus (see the warnings above)")
     return documents

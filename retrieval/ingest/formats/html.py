@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..clean import fix, join_items, parse_date
+from ..clean import file_name_text, fix, join_items, parse_date
 from ..document import Block, BlockKind, Document
 from ..sections import build_document
 from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, read_bytes, readable, reason
@@ -60,7 +60,7 @@ def read(
         raise UnreadableFile("no main text found in the HTML page")
     blocks = list(_blocks(main))
     first_heading = next((b.text for b in blocks if b.is_heading), "")
-    title = fix(root.get("title") or "") or first_heading or path.stem
+    title = fix(root.get("title") or "") or first_heading or file_name_text(path.stem)
     metadata = {
         "date": parse_date(root.get("date")),
         "provider": fix(root.get("sitename") or root.get("hostname") or ""),

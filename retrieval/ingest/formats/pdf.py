@@ -4,6 +4,7 @@ dropped. A paragraph never spans two pages, and each carries its ``page`` (1-bas
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import re
@@ -14,10 +15,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from ..clean import TERMINAL_MARKS, fix, looks_like_heading, parse_date
+from ..clean import TERMINAL_MARKS, file_name_text, fix, looks_like_heading, parse_date
 from ..document import Block, BlockKind, Document
 from ..sections import build_document
-from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, readable, reason
+from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, read_bytes, readable, reason
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,9 @@ def read(
         from pypdf import PdfReader
     except ImportError as exc:  # an install problem, reported per file rather than crashing
         raise UnreadableFile(f"reading PDF needs pypdf ({reason(exc)})") from exc
+    raw = read_bytes(path)  # a regular file, within the size limit
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(options.password):
             raise UnreadableFile("encrypted PDF: a password is needed to read it")
         pages = [(page, page.mediabox) for page in reader.pages]
@@ -88,7 +90,7 @@ def read(
     _drop_running_lines(lines_by_page, [box for _, box in pages])
     if lines_by_page and not title and not title_lines:
         title_lines = _heading_title(lines_by_page[0])
-    title = title or " ".join(line.text for line in title_lines) or path.stem
+    title = title or " ".join(line.text for line in title_lines) or file_name_text(path.stem)
     if title_lines:  # the title taken from page 1 is not also its first heading
         taken = {id(line) for line in title_lines}
         lines_by_page[0] = [line for line in lines_by_page[0] if id(line) not in taken]

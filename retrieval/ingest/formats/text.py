@@ -14,7 +14,14 @@ from typing import Any
 
 import yaml
 
-from ..clean import TERMINAL_MARKS, clean_text, looks_like_heading, parse_date, repair
+from ..clean import (
+    TERMINAL_MARKS,
+    clean_text,
+    file_name_text,
+    looks_like_heading,
+    parse_date,
+    repair,
+)
 from ..document import Block, BlockKind, Document
 from ..sections import build_document
 from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, read_bytes, readable
@@ -43,7 +50,7 @@ def read(
     title = clean_text(str(front.get("title") or ""))
     if not title and lines and len(lines[0]) <= _TITLE_MAX_CHARS:
         title = lines.pop(0).lstrip("#").strip()
-    title = title or path.stem
+    title = title or file_name_text(path.stem)
     blocks = _front_blocks(front) + _body_blocks(lines, metadata)
     return readable(
         build_document(source, title, blocks, metadata, content_hash), "no text content"
