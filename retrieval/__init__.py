@@ -13,7 +13,15 @@ Everything a caller needs is exported here; the sub-packages (``ingest``, ``inde
 
 from .config import RetrievalConfig
 from .encoder import Encoder
-from .errors import ConfigError, CorpusError, IndexStateError, QuestionError, RetrievalError
+from .errors import (
+    ConfigError,
+    CorpusError,
+    IndexBusyError,
+    IndexStateError,
+    IndexWriteError,
+    QuestionError,
+    RetrievalError,
+)
 from .index import SourceInfo
 from .ingest import Passage
 from .logs import SERVICE_FORMAT, SHORT_FORMAT, configure_logging
@@ -27,8 +35,10 @@ __all__ = [
     "CorpusError",
     "Encoder",
     "Hit",
+    "IndexBusyError",
     "IndexInfo",
     "IndexStateError",
+    "IndexWriteError",
     "Passage",
     "QuestionError",
     "Ranking",

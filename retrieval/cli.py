@@ -31,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = commands.add_parser("index", help="build or update the index of a corpus")
     index.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
+    index.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_false",
+        help="fail at once if another process is writing the index (default: wait for it)",
+    )
     _index_options(index, corpus=False)
 
     query = commands.add_parser("query", help="answer a question")
@@ -91,7 +97,10 @@ def _retriever(args: argparse.Namespace) -> Retriever:
     if args.command != "index" and args.index_dir is not None and explicit_index_only:
         # An explicit index alone: use it as it was built.
         return Retriever.load(args.index_dir)
-    return Retriever.from_corpus(corpus or [default_corpus()], args.index_dir, _config(args))
+    wait = getattr(args, "wait", True)
+    return Retriever.from_corpus(
+        corpus or [default_corpus()], args.index_dir, _config(args), wait=wait
+    )
 
 
 def _print_result(result: SearchResult, console: Console) -> None:

@@ -19,3 +19,12 @@ class IndexStateError(RetrievalError):
 
 class QuestionError(RetrievalError):
     """The question cannot be searched (e.g. it is empty)."""
+
+
+class IndexWriteError(RetrievalError):
+    """The index cannot be written (no space left, a read-only folder); the previous
+    index is unchanged."""
+
+
+class IndexBusyError(IndexWriteError):
+    """Another process is writing the index, and the caller asked not to wait."""

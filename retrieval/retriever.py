@@ -91,13 +91,25 @@ class Retriever:
         index_dir: PathLike | None = None,
         config: RetrievalConfig | None = None,
         encoder: Encoder | None = None,
+        wait: bool = True,
     ) -> Retriever:
         """Indexes ``corpus`` (files or folders; default: ``seeds/``), re-embedding only
         files that changed since the index in ``index_dir`` was built.
 
+        Args:
+            corpus: the files or folders.
+            index_dir: where the index lives (default: a per-user cache folder).
+            config: the settings (default: the defaults).
+            encoder: an already loaded model to share.
+            wait: if another process is writing this index, wait for it to finish (and
+                reuse what it built) instead of failing with ``IndexBusyError``.
+
         Raises:
             CorpusError: a path is missing or the corpus holds no readable document.
             ConfigError: the model cannot be loaded.
+            IndexWriteError: the index must be written and cannot be (no space left,
+                read-only folder); the previous index is unchanged.
+            IndexBusyError: another process is writing it and ``wait`` is false.
         """
         paths = _paths(corpus)
         config = config or RetrievalConfig()
@@ -105,7 +117,8 @@ class Retriever:
         encoder = encoder or Encoder(config.model, config.batch_size)
         builder = IndexBuilder(target, config, encoder)
         files = discover(paths)
-        retriever = cls(builder.update(files, [str(Path(p).resolve()) for p in paths]), encoder)
+        resolved = [str(Path(p).resolve()) for p in paths]
+        retriever = cls(builder.update(files, resolved, wait), encoder)
         retriever.embedded = builder.embedded
         return retriever
 

@@ -262,8 +262,10 @@ class TelegramBot:
     def _rebuild(self) -> Retriever:
         # The loaded model is shared: only the passages that changed are embedded.
         current = self.composer.retriever
+        # Not waiting: if another process is indexing, the admin is told at once (and
+        # the bot keeps its index) instead of watching a reload that does not move.
         return Retriever.from_corpus(
-            self.config.corpus or None, self.config.index_dir, encoder=current.encoder
+            self.config.corpus or None, self.config.index_dir, encoder=current.encoder, wait=False
         )
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import itertools
 import logging
 import os
 import shutil
+import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,16 +17,21 @@ import numpy as np
 
 from ..config import RetrievalConfig
 from ..encoder import Encoder
-from ..errors import CorpusError, IndexStateError
+from ..errors import CorpusError, IndexBusyError, IndexStateError, IndexWriteError
 from ..ingest import Passage, ReaderOptions, SkipLog, SourceFile, read_documents, split_document
 from . import layout
 from .dense import DenseIndex
 from .layout import FORMAT_VERSION, REUSABLE_FORMATS, Manifest
 from .lexical import LexicalIndex
+from .lock import WriterLock
 from .reader import Index, StoredPassages, read_generation, require_same
 from .store import PassageStore, SourceInfo
 
 logger = logging.getLogger(__name__)
+
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+# Less free space than this after a failed write without an errno means the disk filled.
+_NEARLY_FULL = 1 << 20
 
 
 @dataclass
@@ -73,8 +81,34 @@ class IndexBuilder:
         self.encoder = encoder
         self.embedded = 0  # passages embedded by the last build, for reports and tests
 
-    def update(self, files: list[SourceFile], corpus: list[str]) -> Index:
-        """Returns an up-to-date index of ``files``, reusing the existing one if valid."""
+    def update(self, files: list[SourceFile], corpus: list[str], wait: bool = True) -> Index:
+        """Returns an up-to-date index of ``files``, reusing the existing one if valid.
+
+        Args:
+            files: the corpus files, as :func:`~retrieval.ingest.discover` found them.
+            corpus: the corpus paths, recorded in the manifest.
+            wait: if another process is writing this index, wait for it (then reuse
+                what it built); else fail at once.
+
+        Raises:
+            CorpusError: no file gave any text.
+            IndexWriteError: the index must be (re)built but cannot be written; nothing
+                was embedded if the folder is read-only.
+            IndexBusyError: another process writes it and ``wait`` is false.
+        """
+        with contextlib.ExitStack() as stack:
+            unwritable: IndexWriteError | None = None
+            try:
+                stack.enter_context(WriterLock(self.index_dir, wait))
+            except IndexBusyError:
+                raise
+            except IndexWriteError as exc:
+                unwritable = exc  # a read-only index still serves if it is up to date
+            return self._update(files, corpus, unwritable)
+
+    def _update(
+        self, files: list[SourceFile], corpus: list[str], unwritable: IndexWriteError | None
+    ) -> Index:
         previous = self._previous()
         self.embedded = 0
         try:
@@ -84,6 +118,8 @@ class IndexBuilder:
                     return index
                 previous.close()
                 previous = None
+            if unwritable is not None:
+                raise unwritable
             skips = SkipLog(logger)
             parts = [self._part(file, previous, skips) for file in files]
             skips.close()
@@ -92,8 +128,19 @@ class IndexBuilder:
                 previous.close()
         if not any(p.passages for p in parts):
             raise CorpusError("no readable document in the corpus (see the warnings above)")
-        self._embed(parts)
-        self._write(parts, corpus)
+        # Made before embedding: a folder that cannot be written fails now, not after.
+        generation, tmp = layout.new_generation(self.index_dir)
+        try:
+            self._embed(parts)
+            self._write(parts, corpus, tmp)
+            os.replace(tmp, generation)
+            layout.swap_current(self.index_dir, generation.name)
+        except BaseException as exc:
+            error = _write_error(exc, self.index_dir)
+            shutil.rmtree(tmp, ignore_errors=True)
+            if error is not None:
+                raise error from exc
+            raise
         return Index.open(self.index_dir, self.config)
 
     def _open_live(self, previous: _Stored) -> Index | None:
@@ -214,41 +261,56 @@ class IndexBuilder:
             part.sentences, part.spans = sentences[first:last], flat[first:last]
             start, first = end, last
 
-    def _write(self, parts: list[_Part], corpus: list[str]) -> None:
+    def _write(self, parts: list[_Part], corpus: list[str], tmp: Path) -> None:
+        """Writes the new generation's files into the folder ``tmp``."""
         kept = [p for p in parts if p.passages]
         passages = [x for p in kept for x in p.passages]
         vectors = np.concatenate([p.vectors for p in kept if p.vectors is not None])
-        generation, tmp = layout.new_generation(self.index_dir)
-        try:
-            dense = DenseIndex.build(vectors, self.config)
-            lexical = build_lexical(passages, self.config)
-            np.save(tmp / layout.VECTORS, vectors)
-            _save_sentences(tmp, kept, lexical)
-            _save_passage_terms(tmp, passages, lexical)
-            dense.save(tmp / layout.DENSE)
-            (tmp / layout.LEXICAL).mkdir()
-            lexical.save(tmp / layout.LEXICAL)
-            infos = [info for p in parts for info in p.infos]
-            PassageStore.write(tmp / layout.PASSAGES, infos, passages)
-            self.config.save(tmp / layout.CONFIG)
-            manifest = Manifest(
-                format_version=FORMAT_VERSION,
-                model=self.config.model,
-                dimension=int(vectors.shape[1]),
-                passages=len(passages),
-                approximate=dense.approximate,
-                dense=dense.spec,
-                sources={p.file.source: p.file.content_hash for p in parts},
-                corpus=corpus,
-                created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            )
-            layout.write_json(tmp / layout.MANIFEST, asdict(manifest))
-            os.replace(tmp, generation)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        layout.swap_current(self.index_dir, generation.name)
+        dense = DenseIndex.build(vectors, self.config)
+        lexical = build_lexical(passages, self.config)
+        np.save(tmp / layout.VECTORS, vectors)
+        _save_sentences(tmp, kept, lexical)
+        _save_passage_terms(tmp, passages, lexical)
+        dense.save(tmp / layout.DENSE)
+        (tmp / layout.LEXICAL).mkdir()
+        lexical.save(tmp / layout.LEXICAL)
+        infos = [info for p in parts for info in p.infos]
+        PassageStore.write(tmp / layout.PASSAGES, infos, passages)
+        self.config.save(tmp / layout.CONFIG)
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            model=self.config.model,
+            dimension=int(vectors.shape[1]),
+            passages=len(passages),
+            approximate=dense.approximate,
+            dense=dense.spec,
+            sources={p.file.source: p.file.content_hash for p in parts},
+            corpus=corpus,
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        layout.write_json(tmp / layout.MANIFEST, asdict(manifest))
         logger.info("indexed %d passages from %d documents", len(passages), len(infos))
+
+
+def _write_error(exc: BaseException, index_dir: Path) -> IndexWriteError | None:
+    """The one-line error for a failure to write the index, or None if ``exc`` is not
+    one (an interruption, a bug)."""
+    if not isinstance(exc, OSError | sqlite3.Error | RuntimeError):  # FAISS: RuntimeError
+        return None
+    code = exc.errno if isinstance(exc, OSError) else None
+    try:  # numpy's short writes ("33114 requested and 23520 written") carry no errno
+        full = shutil.disk_usage(index_dir).free < _NEARLY_FULL
+    except OSError:
+        full = False
+    unchanged = "(the previous index is unchanged)"
+    if code in _NO_SPACE or (full and code is None):
+        return IndexWriteError(
+            f"no space left on device while writing the index at {index_dir} {unchanged}"
+        )
+    if isinstance(exc, RuntimeError):
+        return None
+    what = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return IndexWriteError(f"cannot write the index at {index_dir}: {what} {unchanged}")
 
 
 def build_lexical(passages: list[Passage], config: RetrievalConfig) -> LexicalIndex:

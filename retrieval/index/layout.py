@@ -4,6 +4,7 @@
 
     INDEX_DIR/
       CURRENT               name of the live generation, replaced atomically
+      .lock                 locked by the process writing the index (lock.py)
       gen-<id>/
         manifest.json       format version, model, dimension, content hash per source
         config.json         the settings it was built with
@@ -36,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IndexStateError
+from ..errors import IndexStateError, IndexWriteError
 
 #: Bumped whenever the on-disk layout or the passage splitting changes.
 FORMAT_VERSION = 6
@@ -58,6 +59,7 @@ PASSAGE_TERMS = "passage_terms.npy"
 PASSAGE_TERM_OFFSETS = "passage_term_offsets.npy"
 DENSE = "dense.faiss"
 LEXICAL = "bm25"
+LOCK = ".lock"  # held by the one process writing the index (lock.py)
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def new_generation(index_dir: Path) -> tuple[Path, Path]:
     """A fresh generation's final name and the temporary folder to write it in.
 
     Raises:
-        IndexStateError: the index directory cannot be written.
+        IndexWriteError: the index directory cannot be written.
     """
     generation = index_dir / f"gen-{uuid.uuid4().hex[:12]}"
     tmp = index_dir / f".tmp-{generation.name}"
@@ -111,15 +113,19 @@ def new_generation(index_dir: Path) -> tuple[Path, Path]:
         tmp.mkdir()
     except OSError as exc:
         reason = exc.strerror or exc
-        raise IndexStateError(f"cannot write the index at {index_dir}: {reason}") from exc
+        raise IndexWriteError(f"cannot write the index at {index_dir}: {reason}") from exc
     return generation, tmp
 
 
 def swap_current(index_dir: Path, name: str) -> None:
     """Points ``CURRENT`` at generation ``name`` atomically, then removes the others."""
     pointer = index_dir / f".CURRENT-{uuid.uuid4().hex[:8]}"
-    pointer.write_text(name + "\n", encoding="utf-8")
-    os.replace(pointer, index_dir / "CURRENT")
+    try:
+        pointer.write_text(name + "\n", encoding="utf-8")
+        os.replace(pointer, index_dir / "CURRENT")
+    except BaseException:
+        pointer.unlink(missing_ok=True)
+        raise
     # Older generations go once the pointer has moved; processes that still have
     # them open keep reading their (unlinked) files.
     for old in index_dir.iterdir():
