@@ -94,6 +94,18 @@ class Index(StoredPassages):
                 built with other content settings than ``config``'s.
         """
         generation = layout.live_generation(index_dir)
+        try:
+            return cls._open_live(generation, index_dir, config)
+        except IndexStateError:
+            # Readers take no lock: a build may have swapped in a new generation and
+            # removed this one between reading CURRENT and opening it. Then the new
+            # one is opened; a damaged index fails the same way twice.
+            if layout.live_generation(index_dir) == generation:
+                raise
+            return cls._open_live(layout.live_generation(index_dir), index_dir, config)
+
+    @classmethod
+    def _open_live(cls, generation: Path, index_dir: Path, config: RetrievalConfig | None) -> Index:
         manifest, saved = read_generation(generation, index_dir)
         if manifest.format_version != FORMAT_VERSION:
             raise IndexStateError(

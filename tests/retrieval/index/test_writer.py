@@ -149,3 +149,38 @@ def test_a_read_only_index_is_refused_before_embedding_and_still_serves(tmp_path
             Retriever.from_corpus(corpus, index_dir, RetrievalConfig(), encoder=unloaded)
         assert unloaded._model is None
         assert np.isfinite(Retriever.load(index_dir, encoder=encoder).vectors()).all()
+
+
+def test_readers_opening_during_rebuilds_always_get_a_whole_index(tmp_path, encoder) -> None:
+    """A reader takes no lock, so a build can swap generations (and remove the old
+    one) between its reading ``CURRENT`` and opening the files: it then opens the new
+    one. Before, some opens failed with "index ... is damaged"."""
+    from retrieval.index import Index
+
+    corpus = _one_seed(tmp_path / "corpus")
+    index_dir = tmp_path / "index"
+    Retriever.from_corpus(corpus, index_dir, encoder=encoder)
+    note = corpus / "note.txt"
+    stop = threading.Event()
+    failures: list[str] = []
+    opened = 0
+
+    def read() -> None:
+        nonlocal opened
+        while not stop.is_set():
+            try:
+                Index.open(index_dir).close()
+                opened += 1
+            except Exception as exc:
+                failures.append(repr(exc))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(6):
+            note.write_text(f"Note {i}\n\nThe meeting number {i} is on a Tuesday.\n")
+            Retriever.from_corpus(corpus, index_dir, encoder=encoder).close()
+    finally:
+        stop.set()
+        reader.join(30)
+    assert opened > 6 and failures == [], (opened, failures[:3])
