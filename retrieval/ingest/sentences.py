@@ -16,7 +16,13 @@ _ABBREVIATIONS = frozenset(
     jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.u al""".split()
 )
 # A terminator, optional closing quotes or brackets, then space and a plausible start.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# It starts only at the first mark of a run ("...", "?!"): tried at every mark, a long
+# run of them not followed by a sentence start would cost time quadratic in its length.
+_BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# The word before a terminator is looked for this far back at most: no abbreviation is
+# longer, and a bounded look keeps splitting linear in the text's length.
+_WORD_WINDOW = 32
+_LAST_WORD = re.compile(r"\S+$")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -37,7 +43,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         start = line.start()
         for match in _BOUNDARY.finditer(line.group()):
             end = line.start() + match.end()
-            if _is_abbreviation(text, line.start() + match.start()):
+            if _is_abbreviation(text, line.start(), line.start() + match.start()):
                 continue
             spans.append((start, end))
             start = end
@@ -45,11 +51,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [trimmed for span in spans if (trimmed := _trim(text, span))]
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"(\S+)$", text[:dot])
+def _is_abbreviation(text: str, line_start: int, dot: int) -> bool:
+    """Whether the word that ends at ``dot`` is an abbreviation or an initial."""
+    word = _LAST_WORD.search(text, max(line_start, dot - _WORD_WINDOW), dot)
     if word is None:
         return False
-    token = word.group(1).lower().lstrip("\"'“‘([")
+    token = word.group().lower().lstrip("\"'“‘([")
     return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 
 

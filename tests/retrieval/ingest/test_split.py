@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -46,3 +47,25 @@ def test_passages_carry_ids_titles_sources_positions_and_metadata():
     assert first.id != second.id
     assert split_document(doc, 800)[0].id == first.id  # stable
     assert first.embedding_text(True) == "T\nFirst." and first.embedding_text(False) == "First."
+
+
+# Hang guards, not speed targets (those are in benchmarks/hostile.py): before the fix a
+# megabyte took minutes, because each sentence end searched all the text before it.
+@pytest.mark.timeout(30)
+def test_a_megabyte_paragraph_splits_in_linear_time() -> None:
+    sentence = "Dr. Smith of Acme Inc. told the U.S. panel the plan works. "
+    text = sentence * (1_000_000 // len(sentence))
+    spans = sentence_spans(text)
+    assert len(spans) == text.count("works.")  # the abbreviations end no sentence
+    assert {text[a:b] for a, b in spans} == {sentence.strip()}
+    chunks = split_text(text, 800)
+    assert all(len(c) <= 800 for c in chunks)
+    assert " ".join(chunks) == text.strip()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("mark", [".", "?!", "…"])
+def test_a_megabyte_run_of_end_marks_splits_in_linear_time(mark: str) -> None:
+    # Leader dots and "?!?!" runs that are not followed by a sentence start.
+    text = "Contents " + mark * (500_000 // len(mark)) + " " * 500_000 + "page four"
+    assert [text[a:b] for a, b in sentence_spans(text)] == [text.strip()]
