@@ -1,21 +1,35 @@
 """JSON Lines collections (``.jsonl``, or gzip'd ``.jsonl.gz``): one document per
-line, read line by line so a large collection is never held as text in memory."""
+line, read line by line so a large collection is never held as text in memory.
+
+A collection has no size limit, but a line does (:data:`MAX_LINE_BYTES`: longer ones
+are skipped without being held), and a gzip'd file may expand to at most
+:data:`MAX_EXPANSION` times its size (a decompression bomb turns a megabyte into
+gigabytes; text compresses three to ten times).
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
 import logging
+import os
 import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..clean import fix, looks_like_heading, parse_date
 from ..document import Block, BlockKind, Document
 from ..sections import build_document
-from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, reason
+from .base import (
+    DEFAULT_OPTIONS,
+    MAX_FILE_BYTES,
+    ReaderOptions,
+    UnreadableFile,
+    open_regular,
+    reason,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +38,14 @@ _ID_FIELDS = ("id", "_id", "doc_id")
 _MAX_WARNINGS = 10
 # Longer strings are content, not metadata, and would bloat every passage's metadata.
 _MAX_METADATA_CHARS = 500
+#: A record longer than this is skipped (read past, never held): the file size limit
+#: of a single document.
+MAX_LINE_BYTES = MAX_FILE_BYTES
+#: A gzip'd collection may expand to this many times its size (but always to
+#: ``MAX_FILE_BYTES``).
+MAX_EXPANSION = 100
+# Read past an over-long line this much at a time.
+_CHUNK_BYTES = 1 << 20
 
 
 def read(
@@ -57,12 +79,15 @@ def read(
             logger.warning("%s, line %d: skipped: %s", path, number, why)
 
     try:
-        for number, raw in _lines(path):
+        for number, raw, problem in _lines(path):
+            if problem:
+                skip(number, problem)
+                continue
             if not raw.strip():
                 continue
             try:
                 record = json.loads(raw)
-            except ValueError as exc:  # also a line that is not UTF-8
+            except ValueError as exc:
                 skip(number, f"not valid JSON ({reason(exc)})")
                 continue
             if not isinstance(record, dict):
@@ -92,17 +117,41 @@ def read(
     return documents
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
     """The file's lines, numbered from 1, decoded one at a time (so one badly encoded
-    line costs that line only)."""
+    or over-long line costs that line only), each with the reason it cannot be read,
+    if any.
+
+    Raises:
+        UnreadableFile: the file is not a regular file, or a gzip'd one expands more
+            than ``MAX_EXPANSION`` times.
+    """
     gzipped = path.name.lower().endswith(".gz")
-    with gzip.open(path, "rb") if gzipped else path.open("rb") as stream:
-        for number, line in enumerate(stream, 1):
+    with open_regular(path) as raw:
+        limit = max(MAX_FILE_BYTES, MAX_EXPANSION * os.fstat(raw.fileno()).st_size)
+        stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if gzipped else raw
+        expanded = 0
+
+        def check(size: int) -> None:
+            nonlocal expanded
+            expanded += size
+            if gzipped and expanded > limit:
+                raise UnreadableFile(
+                    f"expands to more than {MAX_EXPANSION} times its size once "
+                    "uncompressed (a decompression bomb?)"
+                )
+
+        for number, line in enumerate(iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""), 1):
+            check(len(line))
+            if len(line) > MAX_LINE_BYTES:
+                while not line.endswith(b"\n") and (line := stream.readline(_CHUNK_BYTES)):
+                    check(len(line))
+                yield number, "", f"longer than {MAX_LINE_BYTES >> 20} MB"
+                continue
             try:
-                text = line.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                text = "\ufffd"  # not JSON: reported as a malformed line by the caller
-            yield number, text
+                yield number, line.decode("utf-8-sig" if number == 1 else "utf-8"), None
+            except UnicodeDecodeError as exc:
+                yield number, "", f"not valid UTF-8 (byte {exc.start + 1} of the line)"
 
 
 def _document(

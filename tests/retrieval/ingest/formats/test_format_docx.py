@@ -8,6 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.oxml.ns import qn
 
 from retrieval.ingest.formats import UnreadableFile
 from retrieval.ingest.formats import docx as docx_reader
@@ -110,3 +111,109 @@ def test_broken_files_are_unreadable(tmp_path: Path) -> None:
         with pytest.raises(UnreadableFile, match=r"not a readable \.docx file") as caught:
             docx_reader.read(path, path.name, "hash")
         assert "\n" not in str(caught.value)
+
+
+def write_body(path: Path, paragraphs: bytes, repeat: int, prefix: bytes = b"w") -> Path:
+    """A minimal .docx whose body is ``paragraphs`` ``repeat`` times, streamed into the
+    zip (a 200 MB body compresses to well under a megabyte)."""
+    namespace = b'="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    rels = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="r1" Target="word/document.xml" Type="http://schemas.openxmlformats'
+        '.org/officeDocument/2006/relationships/officeDocument"/></Relationships>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("_rels/.rels", rels)
+        with archive.open("word/document.xml", "w", force_zip64=True) as body:
+            body.write(b"<%s:document xmlns:%s%s><%s:body>" % (prefix, prefix, namespace, prefix))
+            block = paragraphs * 10_000
+            for _ in range(repeat // 10_000):
+                body.write(block)
+            body.write(
+                paragraphs * (repeat % 10_000) + b"</%s:body></%s:document>" % (prefix, prefix)
+            )
+    return path
+
+
+PARAGRAPH = b"<w:p><w:r><w:t>Harbour dues are paid monthly.</w:t></w:r></w:p>"
+
+
+@pytest.mark.timeout(60)
+def test_a_decompression_bomb_is_refused_before_its_body_is_parsed(tmp_path: Path) -> None:
+    # Before: python-docx parsed all of it (300 MB of XML took 3.4 GB and 400 s).
+    repeat = docx_reader.MAX_XML_BYTES // len(PARAGRAPH) + 10
+    path = write_body(tmp_path / "bomb.docx", PARAGRAPH, repeat)
+    assert path.stat().st_size < 2 * 2**20
+    with pytest.raises(UnreadableFile, match=r"expands to 200 MB of XML.*decompression bomb"):
+        docx_reader.read(path, "bomb.docx", "hash")
+
+
+@pytest.mark.timeout(60)
+def test_more_paragraphs_than_any_document_is_refused_before_parsing(tmp_path: Path) -> None:
+    # Under the size limit, but 2 ms a paragraph in python-docx (400 s) before.
+    path = write_body(tmp_path / "many.docx", PARAGRAPH, docx_reader.MAX_PARAGRAPHS + 1)
+    with pytest.raises(UnreadableFile, match="more than 200,000 paragraphs"):
+        docx_reader.read(path, "many.docx", "hash")
+
+
+def test_the_paragraph_limit_holds_whatever_the_prefix(tmp_path: Path, monkeypatch) -> None:
+    # The count before parsing looks for Word's own "w:" prefix; the parse counts again.
+    monkeypatch.setattr(docx_reader, "MAX_PARAGRAPHS", 50)
+    other = PARAGRAPH.replace(b"w:", b"x:")
+    path = write_body(tmp_path / "other.docx", other, 51, prefix=b"x")
+    with pytest.raises(UnreadableFile, match="more than 50 paragraphs"):
+        docx_reader.read(path, "other.docx", "hash")
+    write_body(path, other, 50, prefix=b"x")
+    [doc] = docx_reader.read(path, "other.docx", "hash")
+    assert [p.text for p in doc.paragraphs()] == ["Harbour dues are paid monthly."]
+
+
+def test_a_body_streamed_without_python_docx_reads_its_paragraphs(tmp_path: Path) -> None:
+    path = write_body(tmp_path / "plain.docx", PARAGRAPH, 3)
+    [doc] = docx_reader.read(path, "plain.docx", "hash")
+    assert doc.title == "plain"
+    assert [p.text for p in doc.paragraphs()] == ["Harbour dues are paid monthly."]  # once
+
+
+def test_word_numbering_tracked_changes_and_vertical_merges(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("Before you sail:")
+    for item in ("Check the weather", "File a plan"):
+        paragraph = document.add_paragraph(item)
+        # Word's own bullets (numPr), as Word and pandoc write lists, not a List style.
+        p_pr = paragraph._p.get_or_add_pPr()
+        num_pr = p_pr.makeelement(qn("w:numPr"), {})
+        num_id = num_pr.makeelement(qn("w:numId"), {qn("w:val"): "1"})
+        num_pr.append(num_id)
+        p_pr.append(num_pr)
+    edited = document.add_paragraph("Moorings are free ")
+    deleted = edited._p.makeelement(qn("w:del"), {})
+    run = deleted.makeelement(qn("w:r"), {})
+    text = run.makeelement(qn("w:delText"), {})
+    text.text = "on Sundays"
+    run.append(text)
+    deleted.append(run)
+    edited._p.append(deleted)
+    edited.add_run("in winter.")
+    table = document.add_table(rows=3, cols=2)
+    table.cell(1, 0).merge(table.cell(2, 0))
+    table.cell(0, 0).text, table.cell(0, 1).text = "Berth", "Price"
+    table.cell(1, 0).text = "Inner basin"
+    table.cell(1, 1).text, table.cell(2, 1).text = "10", "12"
+    document.save(str(tmp_path / "rules.docx"))
+    [doc] = docx_reader.read(tmp_path / "rules.docx", "rules.docx", "hash")
+    assert [p.text for p in doc.paragraphs()] == [
+        "Before you sail:",
+        "Check the weather; File a plan",
+        "Moorings are free in winter.",  # the deleted words are not text
+        "Berth | Price",
+        "Inner basin | 10",
+        "Inner basin | 12",  # a cell merged down is part of each of its rows
+    ]
+
+
+def test_an_encrypted_or_old_word_file_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "locked.docx"
+    path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(4096))
+    with pytest.raises(UnreadableFile, match=r"encrypted Word file or an old \.doc file"):
+        docx_reader.read(path, "locked.docx", "hash")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.ingest import MAX_FILE_BYTES
 from retrieval.ingest.formats import UnreadableFile, html
 
 PAGE = """<!DOCTYPE html>
@@ -133,3 +134,12 @@ def test_title_falls_back_to_the_file_name(tmp_path: Path) -> None:
 def test_unreadable(tmp_path: Path, content: bytes) -> None:
     with pytest.raises(UnreadableFile, match="no main text"):
         _read(tmp_path, content, "bad.html")
+
+
+def test_a_page_over_the_html_limit_says_so(tmp_path: Path) -> None:
+    # Before: "no main text found" (trafilatura's own 20,000,000-byte limit, unsaid).
+    body = "<p>The harbour master posts the tides each morning at the quay.</p>" * 400_000
+    page = f"<html><head><title>Tides</title></head><body><article>{body}</article></body>"
+    assert 20_000_000 < len(page) < MAX_FILE_BYTES
+    with pytest.raises(UnreadableFile, match="larger than 10 MB"):
+        _read(tmp_path, page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,57 @@ def test_many_bad_lines_are_summarised(tmp_path: Path, caplog: pytest.LogCapture
     assert doc.source == "noisy.jsonl#51"
     assert len(caplog.records) == 11
     assert "50 malformed lines skipped in all" in caplog.records[-1].getMessage()
+
+
+def test_a_gzip_bomb_is_refused_once_it_expands_past_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Valid records that inflate over 100 times: before, all read. (The floor of the
+    # limit, 50 MB, lowered to 1 MB so that the test reads 1 MB, not 50.)
+    monkeypatch.setattr(jsonl, "MAX_FILE_BYTES", 2**20)
+    line = json.dumps({"text": "The same record over and over again. " * 20}) + "\n"
+    path = tmp_path / "bomb.jsonl.gz"
+    path.write_bytes(gzip.compress(line.encode() * (4 * 2**20 // len(line))))
+    assert path.stat().st_size * jsonl.MAX_EXPANSION < 2**20
+    with pytest.raises(UnreadableFile, match=r"expands to more than 100 times.*bomb"):
+        jsonl.read(path, path.name, "h")
+
+
+def test_a_collection_that_compresses_as_text_does_is_read_whole(tmp_path: Path) -> None:
+    lines = [json.dumps({"id": i, "text": f"Record {i} of a real collection."}) for i in range(500)]
+    docs = jsonl.read(write_lines(tmp_path / "real.jsonl.gz", lines), "real.jsonl.gz", "h")
+    assert len(docs) == 500
+
+
+def test_an_over_long_line_is_skipped_holding_no_more_than_the_limit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: the whole line was read into memory and parsed, however long.
+    monkeypatch.setattr(jsonl, "MAX_LINE_BYTES", 2**20)
+    path = tmp_path / "dump.jsonl"
+    with path.open("wb") as out:
+        out.write(json.dumps({"id": "a", "text": "A short record."}).encode() + b"\n")
+        out.write(b'{"id": "huge", "text": "' + b"x" * (40 * 2**20) + b'"}\n')
+        out.write(json.dumps({"id": "b", "text": "Another short record."}).encode() + b"\n")
+    tracemalloc.start()
+    try:
+        with caplog.at_level(logging.WARNING):
+            docs = jsonl.read(path, "dump.jsonl", "h")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [doc.source for doc in docs] == ["dump.jsonl#a", "dump.jsonl#b"]
+    assert "line 2: skipped: longer than 1 MB" in caplog.text
+    assert peak < 8 * 2**20
+
+
+def test_a_line_that_is_not_utf8_is_reported_as_such(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Before: "not valid JSON (JSONDecodeError: Expecting value ...)".
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b'{"text": "caf\xe9 au lait"}\n{"text": "Fine."}\n')
+    with caplog.at_level(logging.WARNING):
+        [doc] = jsonl.read(path, "mixed.jsonl", "h")
+    assert doc.source == "mixed.jsonl#2"
+    assert "line 1: skipped: not valid UTF-8 (byte 14 of the line)" in caplog.text
