@@ -18,6 +18,7 @@ from retrieval import (
     RetrievalError,
     Retriever,
     configure_logging,
+    terminal_text,
 )
 
 from .answer import AnswerComposer, validate_question
@@ -85,8 +86,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     configure_logging(level, fmt=SERVICE_FORMAT, filters=[redactor])
     try:
         return _run(config, mode)
-    except RetrievalError as exc:
-        print(f"error: {redactor.redact(str(exc))}", file=sys.stderr)
+    except RetrievalError as exc:  # may quote a file name: shown, never obeyed
+        print(f"error: {terminal_text(redactor.redact(str(exc)))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -27,6 +27,7 @@ from .ingest import Passage
 from .logs import SERVICE_FORMAT, SHORT_FORMAT, configure_logging
 from .retriever import IndexInfo, Retriever, default_corpus, default_index_dir
 from .search import Hit, Ranking, SearchResult, normalize_question
+from .terminal import terminal_text
 
 __all__ = [
     "SERVICE_FORMAT",
@@ -51,4 +52,5 @@ __all__ = [
     "default_corpus",
     "default_index_dir",
     "normalize_question",
+    "terminal_text",
 ]

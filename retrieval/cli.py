@@ -19,6 +19,7 @@ from .evaluation import RANKERS, evaluate, evaluate_beir, read_eval_set
 from .logs import configure_logging
 from .retriever import Retriever, default_corpus
 from .search import SearchResult
+from .terminal import json_for_terminal, terminal_text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,15 +105,19 @@ def _retriever(args: argparse.Namespace) -> Retriever:
 
 
 def _print_result(result: SearchResult, console: Console) -> None:
+    # Corpus text goes to rich as Text, never as a markup string: a file named
+    # "[/red] notes.txt" would fail to parse, "[blink red]x" would blink.
     if not result.answered:
         console.print("Nothing in the documents answers that.", style="yellow")
         return
     for hit in result.hits:
-        console.print(Text(f"{hit.rank}. {hit.title}", style="bold"), f"({hit.source})")
-        start, end = hit.sentence
-        text = Text(hit.text[:start])
-        text.append(hit.text[start:end], style="bold green")
-        text.append(hit.text[end:])
+        heading = Text(f"{hit.rank}. {terminal_text(hit.title)}", style="bold")
+        heading.append(f" ({terminal_text(hit.source)})", style="not bold")
+        console.print(heading)
+        before, sentence, after = (terminal_text(part, multiline=True) for part in hit.parts)
+        text = Text(before)
+        text.append(sentence, style="bold green")
+        text.append(after)
         console.print(text)
         console.print()
 
@@ -134,14 +139,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         retriever = _retriever(args)
         if args.command == "index":
+            where = terminal_text(str(retriever.info.path.parent))
             print(
                 f"{len(retriever)} passages from {len(retriever.sources())} documents "
-                f"({retriever.embedded} embedded) in {retriever.info.path.parent}"
+                f"({retriever.embedded} embedded) in {where}"
             )
         elif args.command == "query":
             result = retriever.search(args.question, k=args.k)
             if args.json:
-                print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+                print(json_for_terminal(result.to_dict()))
             else:
                 _print_result(result, console)
         elif args.command == "eval":
@@ -149,8 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(metrics) if args.json else _table(metrics))
         elif args.command == "sources":
             _print_sources(retriever, args.json)
-    except RetrievalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except RetrievalError as exc:  # may quote a file name
+        print(f"error: {terminal_text(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -177,7 +183,9 @@ def _print_sources(retriever: Retriever, as_json: bool) -> None:
             {"source": s.source, "title": s.title, "passages": s.passages, "metadata": s.metadata}
             for s in sources
         ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json_for_terminal(rows))
         return
+    # Tab-separated for scripts: a tab or line break in a name must not add a column or
+    # a row, so the names go through terminal_text too.
     for s in sources:
-        print(f"{s.source}\t{s.passages} passages\t{s.title}")
+        print(f"{terminal_text(s.source)}\t{s.passages} passages\t{terminal_text(s.title)}")

@@ -6,6 +6,8 @@ Built once per run, in this order of need:
 - ``encoder``: the real all-MiniLM-L6-v2 (loaded on first use).
 - ``seeds_index_dir``: a real index of seeds/ built with that encoder; read-only.
 - ``seeds_retriever``: a retriever over it (read-only).
+- ``hostile_index_dir``: a real index of files named to break terminals
+  (``tests.support.terminal.HOSTILE_NAMES``); read-only.
 - ``bot_index_dir``: a copy of the index that ``python -m bot`` subprocesses load
   without re-indexing (bots that change their index get their own copy).
 - ``emulator``: the telegram-test-api emulator (``tests/support/emulator.py``); tests
@@ -26,6 +28,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from retrieval import Encoder, RetrievalConfig, Retriever
 from tests.support.emulator import Emulator, emulator_unavailable_reason
 from tests.support.paths import SEEDS
+from tests.support.terminal import HOSTILE_NAMES
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -54,6 +57,24 @@ def seeds_index_dir(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) 
 def seeds_retriever(seeds_index_dir: Path, encoder: Encoder) -> Retriever:
     """A retriever over seeds/ (read-only: tests must not change it)."""
     return Retriever.from_corpus(SEEDS, seeds_index_dir, encoder=encoder)
+
+
+@pytest.fixture(scope="session")
+def hostile_index_dir(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
+    """A real index of files named ``HOSTILE_NAMES`` about alpacas humming (read-only).
+    Their first paragraph is too long to be a title, so each name is its title."""
+    docs = tmp_path_factory.mktemp("hostile")
+    (docs / "[").mkdir()
+    for n, name in enumerate(HOSTILE_NAMES, 1):
+        (docs / name).write_text(
+            f"Alpaca number {n} hums when it is worried, bored or curious. "
+            + "Herders in the Andes listen to the humming of their alpacas " * 4
+            + f"to learn which of the {n} animals needs care.\n",
+            encoding="utf-8",
+        )
+    index_dir = tmp_path_factory.mktemp("hostile-index")
+    Retriever.from_corpus(docs, index_dir, encoder=encoder)
+    return index_dir
 
 
 @pytest.fixture(scope="session")

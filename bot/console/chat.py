@@ -16,7 +16,7 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from retrieval import RetrievalError
+from retrieval import RetrievalError, terminal_text
 
 from .. import texts
 from ..answer import NO_MORE, Answer, AnswerComposer
@@ -73,7 +73,8 @@ class ConsoleChat:
             with self._busy():
                 answer = self.composer.answer(question, offset)
         except RetrievalError as exc:
-            self._print(Text(f"error: {exc}", style="red"))
+            # The message may quote a file name: shown as plain text too.
+            self._print(Text(f"error: {terminal_text(str(exc))}", style="red"))
             return None
         self._last = answer
         self._print(self.renderer.answer(answer, echo_question=self.echo_questions))

@@ -1,4 +1,9 @@
-"""Answers and bot texts as rich renderables for the terminal."""
+"""Answers and bot texts as rich renderables for the terminal.
+
+Every piece of corpus text (titles, passages, sources, links) and of the user's input is
+passed through :func:`retrieval.terminal_text` and given to rich as ``Text``, never as a
+markup string: a document cannot restyle or garble the user's terminal.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
-from retrieval import Hit, SourceInfo
+from retrieval import Hit, SourceInfo, terminal_text
 
 from .. import texts
 from ..answer import Answer, attribution
@@ -39,10 +44,11 @@ class ConsoleRenderer:
         """
         parts: list[RenderableType] = []
         if echo_question:
-            parts.append(Text(f"Q: {answer.question}", style="bold"))
+            parts.append(Text(f"Q: {terminal_text(answer.question)}", style="bold"))
         if answer.offset and answer.hits:
             first, last = answer.hits[0].rank, answer.hits[-1].rank
-            parts.append(Text(f"More on “{answer.question}” ({first}–{last}):", style="italic"))
+            question = terminal_text(answer.question)
+            parts.append(Text(f"More on “{question}” ({first}–{last}):", style="italic"))
         if answer.truncated:
             parts.append(Text(texts.TRUNCATED, style="italic"))
         if not answer.hits:
@@ -57,15 +63,16 @@ class ConsoleRenderer:
     def hit(self, hit: Hit) -> RenderableType:
         """A passage: numbered bold title, the text with its answering sentence
         emphasised, then what is known of the source."""
-        before, sentence, after = hit.parts
+        before, sentence, after = (terminal_text(part, multiline=True) for part in hit.parts)
         body = Text(before)
         body.append(sentence, style="bold underline")
         body.append(after)
         lines: list[RenderableType] = [
-            Text(f"{hit.rank}. {hit.title}", style="bold cyan"),
+            Text(f"{hit.rank}. {terminal_text(hit.title)}", style="bold cyan"),
             self._indented(body),
         ]
-        meta = " · ".join([*attribution(hit), *([hit.url] if hit.url else [])])
+        shown = [*attribution(hit), *([hit.url] if hit.url else [])]
+        meta = " · ".join(terminal_text(part) for part in shown)
         if meta:
             lines.append(self._indented(Text(meta, style="dim")))
         return Group(*lines)
@@ -75,8 +82,12 @@ class ConsoleRenderer:
         lines: list[RenderableType] = [Text(texts.sources_heading(len(sources)), style="bold")]
         for n, source in enumerate(sources, 1):
             line = Text(f"{n}. ")
-            line.append(source.title, style="bold")
-            meta = [str(source.metadata[k]) for k in ("provider", "date") if source.metadata.get(k)]
+            line.append(terminal_text(source.title), style="bold")
+            meta = [
+                terminal_text(str(source.metadata[k]))
+                for k in ("provider", "date")
+                if source.metadata.get(k)
+            ]
             if meta:
                 line.append(f" ({', '.join(meta)})", style="dim")
             lines.append(line)
@@ -94,7 +105,8 @@ class ConsoleRenderer:
             line.append(f"  {about}")
             lines.append(line)
         lines.append(Text(texts.EXAMPLES_HEADING))
-        lines.extend(Text(f"  {q}", style="italic") for q in texts.example_questions(sources))
+        examples = texts.example_questions(sources)  # made from titles
+        lines.extend(Text(f"  {terminal_text(q)}", style="italic") for q in examples)
         return Group(*lines)
 
     def _indented(self, text: Text) -> RenderableType:

@@ -14,6 +14,7 @@ from bot.answer import NO_ANSWER
 from bot.config import BotConfig
 from tests.bot.conftest import CliRun
 from tests.support.questions import ANSWERABLE, UNANSWERABLE
+from tests.support.terminal import unsafe_characters
 
 RunCli = Callable[..., CliRun]
 RunBot = Callable[..., subprocess.CompletedProcess[str]]
@@ -70,14 +71,15 @@ def test_missing_corpus_is_a_one_line_error(run_cli: RunCli, tmp_path: Path) -> 
     done = run_cli(
         "--console",
         "--corpus",
-        str(tmp_path / "nope"),
+        str(tmp_path / "no\x1b[31mpe\nthere"),  # the name is shown, not obeyed
         "--index-dir",
         str(tmp_path / "i"),
         index=False,
     )
     assert done.returncode == 2
-    assert done.stderr.strip().startswith("error: corpus path not found")
-    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: corpus path not found")
+    assert "no[31mpe there" in done.stderr and len(done.stderr.splitlines()) == 1
+    assert not unsafe_characters(done.stderr)
 
 
 BAD_SETTINGS = [

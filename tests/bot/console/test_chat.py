@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from bot.answer import NO_ANSWER, AnswerComposer
 from bot.console import ConsoleChat, history_file, open_history, run_console
-from retrieval import QuestionError
+from retrieval import Encoder, QuestionError, Retriever
 from tests.support.questions import ANSWERABLE, UNANSWERABLE
+from tests.support.terminal import HOSTILE_TITLES_SHOWN, unsafe_characters, without_rich_codes
 
 
 def _console() -> tuple[Console, io.StringIO]:
@@ -79,3 +81,22 @@ def test_history_lives_in_the_state_folder(
     assert history_file() == tmp_path / "docqa" / "console_history"
     open_history()
     assert history_file().exists()
+
+
+def test_hostile_titles_are_shown_as_plain_text(hostile_index_dir: Path, encoder: Encoder) -> None:
+    """Files named with rich markup, escape sequences, line breaks and bidi overrides
+    (their names are their titles): the chat shows the names, and nothing else."""
+    retriever = Retriever.load(hostile_index_dir, encoder=encoder)
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100, highlight=False)
+    try:
+        chat = ConsoleChat(AnswerComposer(retriever, k=4), console)
+        for line in ("Why do alpacas hum?", "/sources", "/help"):
+            chat.handle(line)
+    finally:
+        retriever.close()
+    output = out.getvalue()
+    assert not unsafe_characters(output)
+    shown = without_rich_codes(output)
+    for title in HOSTILE_TITLES_SHOWN:
+        assert shown.count(f". {title}\n") == 2, title  # in the answer and in /sources

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
 from bot.answer import Answer, AnswerComposer
-from bot.console import ConsoleRenderer
+from bot.console import ConsoleChat, ConsoleRenderer
+from retrieval import Hit, RetrievalError, SourceInfo
 from tests.bot.hits import make_hit
 from tests.support.questions import ANSWERABLE
+from tests.support.terminal import TEXTS, unsafe_characters, visible_part, without_rich_codes
 
 
 def _console(terminal: bool) -> tuple[Console, io.StringIO]:
@@ -33,3 +37,58 @@ def test_piped_hit_shows_title_text_and_attribution_plainly() -> None:
     hit = make_hit(2, "Alpha. Beta gamma.", (7, 18), date="2021-08-25", provider="Reuters", page=3)
     console.print(ConsoleRenderer(wrap=False).answer(Answer("q", (hit,))))
     assert out.getvalue() == "2. Title\n   Alpha. Beta gamma.\n   Reuters · 2021-08-25 · page 3\n"
+
+
+class _OneDocument:
+    """A composer over one document holding the given strings."""
+
+    def __init__(self, hit: Hit, source: SourceInfo) -> None:
+        self.hit, self.source = hit, source
+
+    def answer(self, question: str, offset: int = 0) -> Answer:
+        if question == "fail":  # errors may quote corpus text too
+            raise RetrievalError(f"cannot read {self.source.source}")
+        return Answer(question, (self.hit,), truncated=True)
+
+    def sources(self) -> list[SourceInfo]:
+        return [self.source]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=TEXTS,
+    source=TEXTS,
+    text=TEXTS,
+    provider=TEXTS,
+    url=TEXTS,
+    question=TEXTS,
+    cut=st.floats(0, 1),
+    terminal=st.booleans(),
+)
+def test_any_corpus_text_is_shown_safely(
+    title: str,
+    source: str,
+    text: str,
+    provider: str,
+    url: str,
+    question: str,
+    cut: float,
+    terminal: bool,
+) -> None:
+    """Whatever a title, source, passage or link holds, the chat shows it as plain
+    text: rendering never raises, nothing a terminal would act on gets through, and the
+    text itself is visible."""
+    start = int(len(text) * cut)
+    hit = make_hit(
+        1, text, (start, len(text)), title=title, source=source, provider=provider, url=url
+    )
+    info = SourceInfo(source, source, title, "hash", {"provider": provider, "date": url}, 1)
+    console, out = _console(terminal)
+    chat = ConsoleChat(_OneDocument(hit, info), console, echo_questions=True)  # type: ignore[arg-type]
+    for line in (f"x{question}", "/sources", "/help", "fail"):
+        chat.handle(line)
+    output = out.getvalue()
+    assert not unsafe_characters(output)
+    shown = "".join(without_rich_codes(output).split())
+    for part in (f"Q: x{question}", f"1. {title}", text, provider, url, f"cannot read {source}"):
+        assert visible_part(part) in shown, part
