@@ -6,7 +6,10 @@ Usage: ``python -m benchmarks._child MODE PATH QUESTION`` with MODE one of
 * ``floor``: import sentence-transformers, load the model (PATH: its folder), encode
   the question;
 * ``floor-memory``: the same plus ``faiss.read_index(PATH)`` of a flat index of the
-  vectors and one ``search`` (PATH: ``MODEL_DIR::FLAT_INDEX``).
+  vectors and one ``search`` (PATH: ``MODEL_DIR::FLAT_INDEX``);
+* ``read``: read one corpus file (PATH) and split it into passages, as indexing does
+  (the hostile-inputs benchmark; QUESTION is ignored). Also reports the documents and
+  passages it gave, the first warning, and the RSS before reading.
 
 Prints one JSON line: ``time.time()`` when the answer was ready, the seconds of each
 phase measured inside the process, and the peak RSS in bytes (``VmHWM``, and
@@ -24,9 +27,10 @@ import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
+from typing import Any  # noqa: E402
 
 
-def main(mode: str, path: str, question: str) -> dict[str, float]:
+def main(mode: str, path: str, question: str = "") -> dict[str, Any]:
     phases: dict[str, float] = {}
     mark = time.perf_counter()
 
@@ -63,16 +67,57 @@ def main(mode: str, path: str, question: str) -> dict[str, float]:
         if index is not None:
             index.search(vector, 3)
             lap("search")
+    elif mode == "read":
+        extra = read(path, lap)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     answered = time.time()
     return {
+        **(extra if mode == "read" else {}),
         "answered_at": answered,
         "python_started_at": STARTED,
         "phases": phases,
         "peak_rss_bytes": peak_rss(),
         "ru_maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
+
+
+def read(path: str, lap: Any) -> dict[str, Any]:
+    """Reads and splits one file; what it gave and the RSS before reading."""
+    import logging
+
+    from retrieval.config import RetrievalConfig
+    from retrieval.ingest import SkipLog, discover, read_documents, split_document
+
+    warnings: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            warnings.append(record.getMessage())
+
+    logging.getLogger("retrieval").addHandler(Collect(logging.WARNING))
+    max_chars = RetrievalConfig().max_passage_chars
+    lap("import")
+    before = current_rss()
+    skips = SkipLog(logging.getLogger("retrieval.benchmark"))
+    documents = [d for f in discover([path]) for d in read_documents(f, skips=skips)]
+    passages = sum(len(split_document(d, max_chars)) for d in documents)
+    lap("read")
+    return {
+        "rss_before_bytes": before,
+        "documents": len(documents),
+        "passages": passages,
+        "warning": warnings[0] if warnings else "",
+    }
+
+
+def current_rss() -> int:
+    """This process's RSS now (``VmRSS``)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def peak_rss() -> int:

@@ -31,6 +31,7 @@ BENCHMARKS = (
     "concurrency",
     "peer_txtai",
     "scale",
+    "hostile",
 )
 
 

@@ -29,7 +29,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 def clean_text(text: str) -> str:
     """Collapses white space and drops control characters."""
-    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    # Checked at C speed first: a character at a time costs 0.3 s per MB.
+    if not text.replace("\n", " ").replace("\t", " ").isprintable():
+        text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
     return " ".join(text.split())
 
 

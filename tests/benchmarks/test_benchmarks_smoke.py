@@ -118,3 +118,18 @@ def test_scale(results: Path) -> None:
     )
     _positive(data["reopened"]["approximate"]["p50_ms"], data["reopened"]["file_mb"])
     assert (results / "scale.png").stat().st_size > 0
+
+
+def test_hostile(results: Path) -> None:
+    data = _load(results, "hostile")
+    for case in ("paragraph", "docx"):  # read whole, no warning
+        assert data[case]["documents"] == 1 and data[case]["passages"] > 100, data[case]
+        assert not data[case]["warning"]
+    for case, why in (
+        ("docx_bomb", "decompression bomb"),
+        ("gzip_bomb", "decompression bomb"),
+        ("big_html", "larger than 10 MB"),
+    ):
+        assert data[case]["documents"] == 0 and why in data[case]["warning"], data[case]
+    for row in data.values():
+        _positive(row["seconds"], row["file_mb"])

@@ -2,7 +2,7 @@
 line, read line by line so a large collection is never held as text in memory.
 
 A collection has no size limit, but a line does (:data:`MAX_LINE_BYTES`: longer ones
-are skipped without being held), and a gzip'd file may expand to at most
+are skipped holding no more than that), and a gzip'd file may expand to at most
 :data:`MAX_EXPANSION` times its size (a decompression bomb turns a megabyte into
 gigabytes; text compresses three to ten times).
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
 import re
 import zlib
 from collections.abc import Iterator
@@ -41,9 +40,13 @@ _MAX_METADATA_CHARS = 500
 #: A record longer than this is skipped (read past, never held): the file size limit
 #: of a single document.
 MAX_LINE_BYTES = MAX_FILE_BYTES
-#: A gzip'd collection may expand to this many times its size (but always to
-#: ``MAX_FILE_BYTES``).
+#: A gzip'd collection may expand to this many times the compressed bytes read so far
+#: (checked as it is read, so a bomb is refused after a megabyte, not after the
+#: hundreds that a limit on the whole file would let through first)...
 MAX_EXPANSION = 100
+#: ...once it has expanded to this much (at the start, the bytes read ahead make the
+#: ratio noisy).
+EXPANSION_FLOOR = 2**20
 # Read past an over-long line this much at a time.
 _CHUNK_BYTES = 1 << 20
 
@@ -128,17 +131,16 @@ def _lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
     """
     gzipped = path.name.lower().endswith(".gz")
     with open_regular(path) as raw:
-        limit = max(MAX_FILE_BYTES, MAX_EXPANSION * os.fstat(raw.fileno()).st_size)
         stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if gzipped else raw
         expanded = 0
 
         def check(size: int) -> None:
             nonlocal expanded
             expanded += size
-            if gzipped and expanded > limit:
+            if gzipped and expanded > max(EXPANSION_FLOOR, MAX_EXPANSION * raw.tell()):
                 raise UnreadableFile(
-                    f"expands to more than {MAX_EXPANSION} times its size once "
-                    "uncompressed (a decompression bomb?)"
+                    f"expands to more than {MAX_EXPANSION} times the compressed bytes "
+                    "read (a decompression bomb?)"
                 )
 
         for number, line in enumerate(iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""), 1):
