@@ -89,7 +89,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except RetrievalError as exc:  # may quote a file name: shown, never obeyed
         print(f"error: {terminal_text(redactor.redact(str(exc)))}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # while loading, or in --ask or a piped console
+        print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # e.g. the Bot API server is unreachable or rejects the token
         # The details go to the (redacting) log at DEBUG; the user gets one line.

@@ -10,9 +10,11 @@ from .answer import NO_ANSWER
 
 __all__ = [
     "CONSOLE_COMMANDS",
+    "CTRL_C_AGAIN",
     "EXAMPLES_HEADING",
     "HOW_TO_ASK",
     "NO_ANSWER",
+    "SEARCH_CANCELLED",
     "START_INTRO",
     "TELEGRAM_COMMANDS",
     "TRUNCATED",
@@ -66,7 +68,10 @@ CONSOLE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("/sources", "the documents I answer from"),
     ("/help", "this help"),
     ("/quit", "leave (or Ctrl-D)"),
+    ("Ctrl-C", "cancel a search or clear the line; twice on an empty line: leave"),
 )
+SEARCH_CANCELLED = "Search cancelled."
+CTRL_C_AGAIN = "Press Ctrl-C again to leave (or Ctrl-D, or type /quit)."
 
 
 def sources_heading(count: int) -> str:

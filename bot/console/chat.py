@@ -20,7 +20,7 @@ from retrieval import RetrievalError, terminal_text
 
 from .. import texts
 from ..answer import NO_MORE, Answer, AnswerComposer
-from .render import ConsoleRenderer
+from .render import ConsoleRenderer, show
 
 PROMPT = "ask> "
 
@@ -81,24 +81,45 @@ class ConsoleChat:
         return answer
 
     def run_lines(self, stream: Iterable[str]) -> None:
-        """Answers each line of ``stream`` (until ``/quit``)."""
+        """Answers each line of ``stream`` (until ``/quit``).
+
+        Ctrl-C is not caught: a script is stopped, not resumed with its next line.
+        """
         for line in stream:
             if not self.handle(line):
                 break
 
     def run_interactive(self, history: History | None = None) -> None:
-        """The interactive chat: line editing and history; Ctrl-D or ``/quit`` leaves."""
+        """The interactive chat: line editing and history.
+
+        Ctrl-C cancels a search or clears the line, as in a shell; Ctrl-D, ``/quit`` or
+        Ctrl-C twice on an empty line leaves.
+        """
         session: PromptSession[str] = PromptSession(history=history or InMemoryHistory())
         self._print(self.renderer.help(self.composer.sources()))
+        leaving = False  # Ctrl-C was pressed on an empty line: a second one leaves
         while True:
             try:
                 line = session.prompt(PROMPT)
             except KeyboardInterrupt:
-                continue  # Ctrl-C clears the line, as in a shell
+                if session.default_buffer.text.strip():
+                    leaving = False  # the line is cleared
+                elif leaving:
+                    break
+                else:
+                    leaving = True
+                    self._print(Text(texts.CTRL_C_AGAIN, style="dim"))
+                continue
             except EOFError:
                 break
-            if not self.handle(line):
-                break
+            leaving = False
+            try:
+                if not self.handle(line):
+                    break
+            except KeyboardInterrupt:
+                # Ctrl-C during a search (the terminal sends SIGINT then) ends the
+                # search, not the chat.
+                self._print(Text(texts.SEARCH_CANCELLED, style="yellow"))
 
     def _more(self) -> None:
         last = self._last
@@ -115,7 +136,7 @@ class ConsoleChat:
         return contextlib.nullcontext()  # a spinner would garble piped output
 
     def _print(self, renderable: RenderableType) -> None:
-        self.console.print(renderable)
+        show(self.console, renderable)
         self.console.print()
 
 
@@ -157,7 +178,7 @@ def run_console(
     # Written to a pipe, long lines stay whole: a script reads lines, not a screen.
     console = console or Console(highlight=False, soft_wrap=not sys.stdout.isatty())
     if ask is not None:
-        console.print(ConsoleRenderer(wrap=console.is_terminal).answer(composer.answer(ask)))
+        show(console, ConsoleRenderer(wrap=console.is_terminal).answer(composer.answer(ask)))
         return 0
     if stdin.isatty() and console.is_terminal:
         ConsoleChat(composer, console).run_interactive(open_history())

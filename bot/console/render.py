@@ -8,9 +8,11 @@ markup string: a document cannot restyle or garble the user's terminal.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
+from rich.style import Style
 from rich.text import Text
 
 from retrieval import Hit, SourceInfo, terminal_text
@@ -21,8 +23,14 @@ from ..answer import Answer, attribution
 _INDENT = 3
 
 
+def show(console: Console, renderable: RenderableType) -> None:
+    """Prints what :class:`ConsoleRenderer` made: without cropping, so that a link line
+    wider than the console stays whole (the terminal folds it, and copies it as one)."""
+    console.print(renderable, crop=False)
+
+
 class ConsoleRenderer:
-    """Renders answers and bot texts as rich renderables.
+    """Renders answers and bot texts as rich renderables (print them with :func:`show`).
 
     On a terminal they show bold titles and an emphasised answering sentence; printed
     to a pipe, rich drops the styles and what is left is plain text.
@@ -62,7 +70,7 @@ class ConsoleRenderer:
 
     def hit(self, hit: Hit) -> RenderableType:
         """A passage: numbered bold title, the text with its answering sentence
-        emphasised, then what is known of the source."""
+        emphasised, then what is known of the source, and its link on a line of its own."""
         before, sentence, after = (terminal_text(part, multiline=True) for part in hit.parts)
         body = Text(before)
         body.append(sentence, style="bold underline")
@@ -71,10 +79,11 @@ class ConsoleRenderer:
             Text(f"{hit.rank}. {terminal_text(hit.title)}", style="bold cyan"),
             self._indented(body),
         ]
-        shown = [*attribution(hit), *([hit.url] if hit.url else [])]
-        meta = " · ".join(terminal_text(part) for part in shown)
+        meta = " · ".join(terminal_text(part) for part in attribution(hit))
         if meta:
             lines.append(self._indented(Text(meta, style="dim")))
+        if hit.url:
+            lines.append(self._link(terminal_text(hit.url)))
         return Group(*lines)
 
     def sources(self, sources: Sequence[SourceInfo]) -> RenderableType:
@@ -109,6 +118,14 @@ class ConsoleRenderer:
         lines.extend(Text(f"  {terminal_text(q)}", style="italic") for q in examples)
         return Group(*lines)
 
+    def _link(self, url: str) -> Text:
+        # Wrapped, a URL is cut and indented mid-way and can be neither clicked nor
+        # copied: rich never wraps or crops this line (see show). On a terminal it is
+        # also a hyperlink, if it is a web address.
+        line = Text(" " * _INDENT, no_wrap=True, overflow="ignore")
+        line.append(url, style=Style(dim=True, link=url if _is_web_link(url) else None))
+        return line
+
     def _indented(self, text: Text) -> RenderableType:
         if self.wrap:
             return Padding(text, (0, 0, 0, _INDENT), expand=False)
@@ -117,3 +134,13 @@ class ConsoleRenderer:
         return Text("\n").join(
             indent.copy().append_text(line) for line in text.split("\n", allow_blank=True)
         )
+
+
+def _is_web_link(url: str) -> bool:
+    # Only http(s) links are made clickable: a corpus could hold file: or other
+    # scheme links that a terminal would hand to some program.
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url

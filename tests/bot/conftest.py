@@ -8,8 +8,11 @@ import functools
 import io
 import logging
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +20,11 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.answer import AnswerComposer
-from retrieval import Encoder, Retriever
+from bot.answer import Answer, AnswerComposer
+from retrieval import Encoder, Retriever, SourceInfo
 from tests.support.paths import ROOT as PROJECT_ROOT
 from tests.support.paths import SEEDS
+from tests.support.questions import ANSWERABLE
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +42,48 @@ def retriever(seeds_retriever: Retriever) -> Retriever:
 @pytest.fixture(scope="session")
 def composer(retriever: Retriever) -> AnswerComposer:
     return AnswerComposer(retriever, k=3)
+
+
+#: The question that :class:`InterruptedSearch` answers with Ctrl-C.
+INTERRUPTED_QUESTION = "What happens when I press Ctrl-C?"
+
+
+class InterruptedSearch:
+    """A composer that, asked :data:`INTERRUPTED_QUESTION`, searches for real (again
+    and again) and has SIGINT delivered to this process meanwhile, as a user pressing
+    Ctrl-C during a search does. Other questions go to ``composer``.
+
+    The searching stops only when the signal's KeyboardInterrupt arrives, so it always
+    arrives inside a search; if it never does, the search fails the test.
+    """
+
+    def __init__(self, composer: AnswerComposer) -> None:
+        self.composer = composer
+        self.interrupted = 0
+
+    def answer(self, question: str, offset: int = 0) -> Answer:
+        if question != INTERRUPTED_QUESTION:
+            return self.composer.answer(question, offset)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        deadline = time.monotonic() + 60
+        try:
+            threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGINT)).start()
+            while time.monotonic() < deadline:
+                self.composer.answer(ANSWERABLE)
+        except KeyboardInterrupt:
+            self.interrupted += 1
+            raise
+        raise AssertionError("SIGINT did not interrupt the search")
+
+    def sources(self) -> list[SourceInfo]:
+        return self.composer.sources()
+
+
+@pytest.fixture
+def interrupted_search(composer: AnswerComposer) -> InterruptedSearch:
+    """The session's composer, interrupted by SIGINT when asked
+    :data:`INTERRUPTED_QUESTION`."""
+    return InterruptedSearch(composer)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 from bot import cli
 from bot.answer import NO_ANSWER
 from bot.config import BotConfig
-from tests.bot.conftest import CliRun
+from tests.bot.conftest import INTERRUPTED_QUESTION, CliRun, InterruptedSearch
 from tests.support.questions import ANSWERABLE, UNANSWERABLE
 from tests.support.terminal import unsafe_characters
 
@@ -29,6 +29,31 @@ def test_piped_console_answers_each_line(run_cli: RunCli) -> None:
     assert "Pateo" in out and NO_ANSWER in out
     assert "\x1b[" not in out
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (("--ask", INTERRUPTED_QUESTION), ""),
+        (("--console",), f"{ANSWERABLE}\n{INTERRUPTED_QUESTION}\n{UNANSWERABLE}\n"),
+    ],
+    ids=["ask", "piped"],
+)
+def test_ctrl_c_outside_the_interactive_chat_exits_130_with_one_line(
+    run_cli: RunCli,
+    interrupted_search: InterruptedSearch,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    stdin: str,
+) -> None:
+    """A script or a one-off question: Ctrl-C (a real SIGINT during the search) stops
+    the run, says so in one line and leaves the rest of the input unread."""
+    monkeypatch.setattr(cli, "open_composer", lambda config: interrupted_search)
+    done = run_cli(*args, stdin=stdin)
+    assert interrupted_search.interrupted == 1
+    assert done.returncode == 130
+    assert done.stderr.splitlines() == ["interrupted"], done.stderr
+    assert NO_ANSWER not in done.stdout
 
 
 def test_ask_answers_once(run_cli: RunCli) -> None:

@@ -6,11 +6,15 @@ import io
 from pathlib import Path
 
 import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 from bot.answer import NO_ANSWER, AnswerComposer
 from bot.console import ConsoleChat, history_file, open_history, run_console
 from retrieval import Encoder, QuestionError, Retriever
+from tests.bot.conftest import INTERRUPTED_QUESTION, InterruptedSearch
 from tests.support.questions import ANSWERABLE, UNANSWERABLE
 from tests.support.terminal import HOSTILE_TITLES_SHOWN, unsafe_characters, without_rich_codes
 
@@ -100,3 +104,54 @@ def test_hostile_titles_are_shown_as_plain_text(hostile_index_dir: Path, encoder
     shown = without_rich_codes(output)
     for title in HOSTILE_TITLES_SHOWN:
         assert shown.count(f". {title}\n") == 2, title  # in the answer and in /sources
+
+
+def _interactive(chat: ConsoleChat, keys: str) -> None:
+    """Runs the interactive chat on ``keys`` (then end of input), as typed at a terminal.
+
+    Before Ctrl-C was handled, a KeyboardInterrupt left the chat: a test failure here,
+    not the end of the test run."""
+    with (
+        create_pipe_input() as pipe,
+        create_app_session(input=pipe, output=DummyOutput()),
+    ):
+        pipe.send_text(keys)
+        pipe.close()
+        try:
+            chat.run_interactive()
+        except KeyboardInterrupt:
+            pytest.fail("Ctrl-C ended the chat")
+
+
+def test_ctrl_c_during_a_search_cancels_it_and_the_chat_goes_on(
+    interrupted_search: InterruptedSearch,
+) -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100, highlight=False)
+    chat = ConsoleChat(interrupted_search, console)  # type: ignore[arg-type]
+    _interactive(chat, f"{INTERRUPTED_QUESTION}\r{ANSWERABLE}\r")
+    assert interrupted_search.interrupted == 1  # the signal came during the search
+    shown = without_rich_codes(out.getvalue())
+    cancelled = shown.index("Search cancelled.")
+    assert "1. " in shown[cancelled:] and "Pateo" in shown[cancelled:]  # the next answer
+
+
+def test_ctrl_c_at_the_prompt_clears_the_line_and_twice_on_an_empty_line_leaves(
+    composer: AnswerComposer,
+) -> None:
+    console, out = _console()
+    chat = ConsoleChat(composer, console)
+    # Ctrl-C on a line with text clears it; on an empty line it says how to leave;
+    # a second one there leaves, and what is typed after is never read.
+    _interactive(chat, f"half a question\x03\x03\x03{ANSWERABLE}\r")
+    shown = out.getvalue()
+    assert shown.count("Ctrl-C again") == 1
+    assert "1. " not in shown and "half a question" not in shown
+
+
+def test_ctrl_c_hint_is_forgotten_after_other_input(composer: AnswerComposer) -> None:
+    console, out = _console()
+    chat = ConsoleChat(composer, console)
+    _interactive(chat, f"\x03/sources\r\x03{UNANSWERABLE}\r")
+    shown = out.getvalue()
+    assert shown.count("Ctrl-C again") == 2 and NO_ANSWER in shown  # still chatting

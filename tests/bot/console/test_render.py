@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
 from bot.answer import Answer, AnswerComposer
-from bot.console import ConsoleChat, ConsoleRenderer
+from bot.console import ConsoleChat, ConsoleRenderer, run_console
 from retrieval import Hit, RetrievalError, SourceInfo
 from tests.bot.hits import make_hit
 from tests.support.questions import ANSWERABLE
@@ -92,3 +93,26 @@ def test_any_corpus_text_is_shown_safely(
     shown = "".join(without_rich_codes(output).split())
     for part in (f"Q: x{question}", f"1. {title}", text, provider, url, f"cannot read {source}"):
         assert visible_part(part) in shown, part
+
+
+LONG_URL = "https://example.com/articles/2021/08/25/" + "a-very-long-slug-" * 4 + "x" * 12
+assert len(LONG_URL) == 120
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "piped"])
+def test_a_long_link_stays_whole_on_a_line_of_its_own(terminal: bool) -> None:
+    """Wrapped (and indented) mid-URL, a link can be neither clicked nor copied."""
+    hit = make_hit(1, "Alpha. Beta gamma.", (7, 18), provider="Reuters", url=LONG_URL)
+    info = SourceInfo("s.txt", "s.txt", "Title", "hash", {}, 1)
+    out = io.StringIO()
+    console = Console(
+        file=out, width=40, force_terminal=terminal, highlight=False, soft_wrap=not terminal
+    )
+    ConsoleChat(_OneDocument(hit, info), console).handle("q")  # type: ignore[arg-type]
+    run_console(_OneDocument(hit, info), ask="q", console=console)  # type: ignore[arg-type]
+    output = out.getvalue()
+    lines = without_rich_codes(output).splitlines()
+    assert [line.strip() for line in lines].count(LONG_URL) == 2, lines
+    assert "Reuters" in lines[lines.index(next(x for x in lines if LONG_URL in x)) - 1]
+    if terminal:  # a hyperlink (OSC 8) on a terminal
+        assert output.count(f";{LONG_URL}\x1b\\") == 2
