@@ -10,6 +10,8 @@ import logging
 import sys
 from collections.abc import Iterable
 
+from .terminal import terminal_text
+
 #: Third-party loggers whose chatter is not the user's concern, and the level they are
 #: shown from: model and index loaders and document parsers (their warnings are about
 #: their own internals; the project warns about unreadable files itself), and the HTTP
@@ -32,6 +34,16 @@ SHORT_FORMAT = "%(levelname)s: %(message)s"
 SERVICE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class _TerminalFormatter(logging.Formatter):
+    """Log lines safe for a terminal: a message quoting a file name or a title
+    (``skipping esc\x1b[31m….txt``) is written as one line without the control
+    characters in it (see :func:`~retrieval.terminal.terminal_text`); a traceback
+    keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().formatMessage(record))
+
+
 def configure_logging(
     level: str | int = "WARNING",
     *,
@@ -50,7 +62,7 @@ def configure_logging(
             ``bot``) when it differs from ``level`` (e.g. INFO for ``index``).
     """
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(fmt))
+    handler.setFormatter(_TerminalFormatter(fmt))
     for log_filter in filters:
         handler.addFilter(log_filter)
     logging.basicConfig(level=level, handlers=[handler], force=True)

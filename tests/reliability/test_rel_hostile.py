@@ -169,3 +169,17 @@ def test_the_bot_answers_over_the_hostile_corpus(indexed) -> None:
     assert console.returncode == 0, console.stderr
     assert_clean("bot --console", console.stdout, console.stderr)
     assert "1. Ferry strike alert" in console.stdout and "Red alert" in console.stdout
+
+
+def test_a_warning_quoting_a_hostile_name_is_one_plain_line(tmp_path) -> None:
+    # Before: the warning wrote the name's ESC and line break to stderr as they were.
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "good.txt").write_text("Harbour\n\nThe quay opens at six.\n")
+    os.mkfifo(tmp_path / "corpus" / "esc\x1b[31mred\nline.txt")
+    out = retrieval_main(
+        ["sources", "--corpus", str(tmp_path / "corpus"), "--index-dir", str(tmp_path / "i")]
+    )
+    assert out.returncode == 0, out.stderr
+    [warning] = [line for line in out.stderr.splitlines() if "skipping" in line]
+    assert "esc[31mred line.txt: not a regular file (a FIFO)" in warning
+    assert_clean("warning", "", out.stderr)
