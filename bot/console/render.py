@@ -15,12 +15,17 @@ from rich.padding import Padding
 from rich.style import Style
 from rich.text import Text
 
-from retrieval import Hit, SourceInfo, terminal_text
+from retrieval import SECTION_SEPARATOR, Hit, SourceInfo, terminal_text
 
 from .. import texts
 from ..answer import Answer, attribution
 
 _INDENT = 3
+
+
+def _code(styles: frozenset[str]) -> list[str]:
+    # Every terminal font is monospaced: code stands out by its colour instead.
+    return ["green"] if "code" in styles else []
 
 
 def show(console: Console, renderable: RenderableType) -> None:
@@ -71,19 +76,24 @@ class ConsoleRenderer:
     def hit(self, hit: Hit) -> RenderableType:
         """A passage: numbered bold title, the text with its answering sentence
         emphasised, then what is known of the source, and its link on a line of its own."""
-        before, sentence, after = (terminal_text(part, multiline=True) for part in hit.parts)
-        body = Text(before)
-        body.append(sentence, style="bold underline")
-        body.append(after)
+        body = Text()
+        for piece, styles in hit.styled():
+            style = " ".join(
+                [*(["bold underline"] if "sentence" in styles else []), *_code(styles)]
+            )
+            body.append(terminal_text(piece, multiline=True), style=style or None)
         lines: list[RenderableType] = [
             Text(f"{hit.rank}. {terminal_text(hit.title)}", style="bold cyan"),
-            self._indented(body),
         ]
+        if hit.section:
+            path = SECTION_SEPARATOR.join(terminal_text(x) for x in hit.section)
+            lines.append(self._indented(Text(path, style="italic")))
+        lines.append(self._indented(body))
         meta = " · ".join(terminal_text(part) for part in attribution(hit))
         if meta:
             lines.append(self._indented(Text(meta, style="dim")))
-        if hit.url:
-            lines.append(self._link(terminal_text(hit.url)))
+        if hit.link:
+            lines.append(self._link(terminal_text(hit.link)))
         return Group(*lines)
 
     def sources(self, sources: Sequence[SourceInfo]) -> RenderableType:

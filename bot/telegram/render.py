@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from retrieval import Hit, SourceInfo
+from retrieval import SECTION_SEPARATOR, Hit, SourceInfo
 
 from .. import texts
 from ..answer import Answer, attribution
@@ -31,11 +31,17 @@ def render_answer(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
 def hit_block(hit: Hit) -> list[Line]:
     """A passage: its numbered title in bold, the text quoted with the answering sentence
     in bold, then what is known of the source."""
-    before, sentence, after = hit.parts
     block = text_line(f"{hit.rank}. {hit.title}", "b")
-    block += lines([Run(before), Run(sentence, ("b",)), Run(after)], quote=True)
+    if hit.section:
+        block += text_line(SECTION_SEPARATOR.join(hit.section), "i")
+    runs = [Run(piece, _tags(styles)) for piece, styles in hit.styled()]
+    block += lines(runs, quote=True)
     block += _attribution(hit)
     return block
+
+
+def _tags(styles: frozenset[str]) -> tuple[str, ...]:
+    return (*(("b",) if "sentence" in styles else ()), *(("code",) if "code" in styles else ()))
 
 
 def render_inline_message(hit: Hit, limit: int = MESSAGE_LIMIT) -> str:
@@ -99,7 +105,7 @@ def _header(answer: Answer) -> list[Line]:
 def _attribution(hit: Hit) -> list[Line]:
     known = attribution(hit)
     runs = [Run(" · ".join(known), ("i",))] if known else []
-    url = safe_url(hit.url)
+    url = safe_url(hit.link)
     if url:
         runs += [Run(" · " if runs else ""), Run("source", href=url)]
     return lines(runs) if runs else []

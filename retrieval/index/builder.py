@@ -314,12 +314,18 @@ def _write_error(exc: BaseException, index_dir: Path) -> IndexWriteError | None:
 
 
 def build_lexical(passages: list[Passage], config: RetrievalConfig) -> LexicalIndex:
-    """The BM25 index of ``passages``. By default BM25 sees the paragraph alone: a title
-    repeated in every passage of a document cannot tell them apart, and it biases
-    ranking towards documents whose title shares a word with the question (measured
-    on the dev set; ``bm25_title`` turns it on)."""
-    texts = [f"{p.title}\n{p.text}" if config.bm25_title else p.text for p in passages]
+    """The BM25 index of ``passages``: each passage's text, under its heading path
+    (``bm25_section``). By default not under its document's title: a title repeated
+    in every passage of a document cannot tell them apart, and it biases ranking
+    towards documents whose title shares a word with the question (measured on the
+    dev set; ``bm25_title`` turns it on)."""
+    texts = [_lexical_text(p, config.bm25_title, config.bm25_section) for p in passages]
     return LexicalIndex.build(texts, k1=config.bm25_k1, b=config.bm25_b)
+
+
+def _lexical_text(passage: Passage, title: bool, section: bool) -> str:
+    context = passage.context(title) if section else (f"{passage.title}\n" if title else "")
+    return context + passage.text
 
 
 def _save_sentences(folder: Path, parts: list[_Part], lexical: LexicalIndex) -> None:
@@ -340,7 +346,7 @@ def _save_sentences(folder: Path, parts: list[_Part], lexical: LexicalIndex) -> 
 def _save_passage_terms(folder: Path, passages: list[Passage], lexical: LexicalIndex) -> None:
     # The no-answer decision weighs how much of the question one passage (with its
     # title) holds: stored here, so that no passage is read or stemmed per question.
-    texts = [f"{p.title}\n{p.text}" for p in passages]
+    texts = [_lexical_text(p, title=True, section=True) for p in passages]
     terms, offsets = lexical.span_terms(texts, [[(0, len(t))] for t in texts])
     np.save(folder / layout.PASSAGE_TERMS, terms)
     np.save(folder / layout.PASSAGE_TERM_OFFSETS, offsets)

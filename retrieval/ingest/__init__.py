@@ -11,12 +11,13 @@ from .document import Block, BlockKind, Document, Paragraph, Section
 from .formats import ReaderOptions, UnreadableFile
 from .formats.base import MAX_FILE_BYTES
 from .load import load_documents, read_documents
-from .passage import Passage
+from .passage import SECTION_SEPARATOR, Passage
 from .skips import SkipLog
 from .split import split_document, split_text
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "SECTION_SEPARATOR",
     "Block",
     "BlockKind",
     "Document",

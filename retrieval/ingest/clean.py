@@ -5,6 +5,7 @@ joining list items, and reading dates."""
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -25,6 +26,7 @@ TERMINAL_MARKS = tuple('.!?…:;"”’)')
 HEADING_MAX_CHARS = 80
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m-%d", "%B %d %Y")
 _LETTER = re.compile(r"[^\W\d_]")
+_PERMALINK = re.compile(r"(\s*[¶§🔗]|\s+#)\s*$")
 
 
 def clean_text(text: str) -> str:
@@ -44,6 +46,26 @@ def repair(text: str) -> str:
 def fix(text: str) -> str:
     """Repaired and collapsed: what every reader does to a piece of extracted text."""
     return clean_text(repair(text))
+
+
+def fix_code(text: str) -> str:
+    """Repaired code with its lines and indentation kept: control characters dropped,
+    tabs expanded, trailing blanks and blank lines around it removed, the indentation
+    all its lines share taken off."""
+    text = repair(text).expandtabs(4)
+    text = "".join(ch for ch in text if ch == "\n" or ch.isprintable() or ch == " ")
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return textwrap.dedent("\n".join(lines))
+
+
+def strip_permalink(heading: str) -> str:
+    """A heading without the permalink mark that documentation generators put after it
+    (Sphinx's "¶", "§", "#", a link symbol): a glyph standing alone at its end."""
+    return _PERMALINK.sub("", heading)
 
 
 def fold(text: str) -> str:

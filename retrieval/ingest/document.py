@@ -99,6 +99,20 @@ class Document:
     metadata: dict[str, Any]
     content_hash: str
 
+    def sections(self) -> Iterator[tuple[tuple[str, ...], Section]]:
+        """Every section in document order, with its heading path: the titles of the
+        sections above it and its own (empty for text before the first heading)."""
+
+        def walk(
+            section: Section, path: tuple[str, ...]
+        ) -> Iterator[tuple[tuple[str, ...], Section]]:
+            path = (*path, section.title) if section.title else path
+            yield path, section
+            for child in section.sections:
+                yield from walk(child, path)
+
+        return walk(self.body, ())
+
     def paragraphs(self) -> list[Paragraph]:
         """The document's blocks in order, the first block after a heading carrying it
         (and any headings directly above it) on its first lines; a heading with no

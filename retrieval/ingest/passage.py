@@ -7,6 +7,14 @@ from typing import Any
 
 from .sentences import sentence_spans
 
+#: Metadata key of a passage's heading path: the titles of the sections it is in, from
+#: the top (``["User guide", "Branches"]``); absent before the first heading.
+SECTION = "section"
+#: Metadata key of where code is in a passage's text: ``[[start, end], ...]``.
+CODE = "code"
+#: How a heading path is written on one line (embedded, indexed, shown).
+SECTION_SEPARATOR = " › "
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -18,7 +26,9 @@ class Passage:
         title: the title of its document.
         source: its document's source name (see :class:`Document`).
         position: its index within the document, from 0.
-        metadata: the source's metadata (date, provider, url, ...).
+        metadata: the source's metadata (date, provider, url, ...), the block's
+            (``page``), the passage's heading path (:data:`SECTION`) and where its
+            code is (:data:`CODE`).
     """
 
     id: str
@@ -28,9 +38,24 @@ class Passage:
     position: int
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def section(self) -> tuple[str, ...]:
+        """The heading path of the passage's section (empty before the first heading)."""
+        path = self.metadata.get(SECTION)
+        return tuple(str(x) for x in path) if isinstance(path, list) else ()
+
+    def context(self, with_title: bool) -> str:
+        """What the passage is about, as lines above its text: the document's title
+        (``with_title``) and the heading path. Empty if neither."""
+        lines = [self.title] if with_title else []
+        if self.section:
+            lines.append(SECTION_SEPARATOR.join(self.section))
+        return "".join(f"{line}\n" for line in lines)
+
     def embedding_text(self, with_title: bool) -> str:
-        """The text the model embeds: the title gives a paragraph its context."""
-        return f"{self.title}\n{self.text}" if with_title else self.text
+        """The text the model embeds: the title and the heading path give a paragraph
+        its context (an FAQ's answer is about its question)."""
+        return self.context(with_title) + self.text
 
     def sentence_spans(self) -> list[tuple[int, int]]:
         """Where the passage's sentences are in :attr:`text` (at least one)."""
@@ -41,5 +66,5 @@ class Passage:
     ) -> list[tuple[int, int]]:
         """Where the passage's sentences (``spans``, default :meth:`sentence_spans`) are
         in :meth:`embedding_text`."""
-        shift = len(self.title) + 1 if with_title else 0
+        shift = len(self.context(with_title))
         return [(start + shift, end + shift) for start, end in spans or self.sentence_spans()]

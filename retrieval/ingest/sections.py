@@ -43,6 +43,12 @@ def build_sections(blocks: Iterable[Block], title: str) -> Section:
     for block in blocks:
         text = block.text
         markup = block.kind is not BlockKind.CODE and is_markup(text)  # code may be "};"
+        if block.is_heading and block.level and same_text(text, title):
+            # The title as a heading is no section of its own, but still ends those
+            # at its depth: what follows it belongs to the document's top.
+            while len(stack) > 1 and stack[-1].level >= block.level:
+                _close_last(stack)
+            continue
         if not text or markup or is_boilerplate(text) or same_text(text, title):
             continue
         if not block.is_heading:

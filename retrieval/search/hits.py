@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,57 @@ class Hit:
     def url(self) -> str | None:
         """A link to the source, when known."""
         return _text(self.metadata, "url")
+
+    @property
+    def section(self) -> tuple[str, ...]:
+        """The heading path of the passage's section, from the top (empty before the
+        document's first heading)."""
+        path = self.metadata.get("section")
+        return tuple(str(x) for x in path) if isinstance(path, list) else ()
+
+    @property
+    def link(self) -> str | None:
+        """A link to the passage's section: the source's URL with the section's anchor
+        (``#id``) when the page has one; the URL alone otherwise."""
+        anchor = _text(self.metadata, "anchor")
+        url = self.url
+        if url and anchor:
+            return f"{url.split('#', 1)[0]}#{anchor}"
+        return url
+
+    @property
+    def code(self) -> list[tuple[int, int]]:
+        """Where code is in :attr:`text`, as ``(start, end)`` offsets (shown as code)."""
+        spans = self.metadata.get("code")
+        if not isinstance(spans, list):
+            return []
+        found = []
+        for span in spans:
+            try:
+                start, end = (min(max(int(x), 0), len(self.text)) for x in span)
+            except (TypeError, ValueError):
+                continue
+            if start < end:
+                found.append((start, end))
+        return found
+
+    def styled(self) -> list[tuple[str, frozenset[str]]]:
+        """The text cut where its styles change: each piece with ``"sentence"`` (the
+        answering sentence) and ``"code"`` among its styles as they apply."""
+        marks = {0, len(self.text), *self.sentence}
+        for start, end in self.code:
+            marks.update((start, end))
+        cuts = sorted(marks)
+        pieces = []
+        for start, end in itertools.pairwise(cuts):
+            styles = set()
+            if self.sentence[0] <= start and end <= self.sentence[1] and start < end:
+                styles.add("sentence")
+            if any(a <= start and end <= b for a, b in self.code):
+                styles.add("code")
+            if start < end:
+                pieces.append((self.text[start:end], frozenset(styles)))
+        return pieces
 
     @property
     def page(self) -> int | None:

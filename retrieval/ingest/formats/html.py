@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..clean import file_name_text, fix, join_items, parse_date
+from ..clean import file_name_text, fix, fix_code, fold, parse_date, same_text, strip_permalink
 from ..document import Block, BlockKind, Document
 from ..sections import build_document
 from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, read_bytes, readable, reason
@@ -68,12 +68,16 @@ def read(
     main = root.find("main") if root is not None else None
     if root is None or main is None:
         raise UnreadableFile("no main text found in the HTML page")
-    blocks = list(_blocks(main))
+    page = _page(raw)
+    blocks = _Blocks(_anchors(page)).read(main)
     first_heading = next((b.text for b in blocks if b.is_heading), "")
-    title = fix(root.get("title") or "") or first_heading or file_name_text(path.stem)
+    title = strip_permalink(fix(root.get("title") or "")) or first_heading
+    title = title or file_name_text(path.stem)
+    provider = fix(root.get("sitename") or root.get("hostname") or "")
     metadata = {
         "date": parse_date(root.get("date")),
-        "provider": fix(root.get("sitename") or root.get("hostname") or ""),
+        # Many pages name themselves as their site: that is no publisher.
+        "provider": "" if _names_itself(provider, title, page) else provider,
         "url": root.get("url"),
     }
     metadata = {k: v for k, v in metadata.items() if v}
@@ -81,24 +85,149 @@ def read(
     return readable(document, "no main text found in the HTML page")
 
 
-def _blocks(main: Any) -> list[Block]:
-    blocks: list[Block] = []
-    for element in main:
+#: A definition list's entry is a sub-section of its own (its term the heading) when
+#: the term is a question or the description runs longer than this: an FAQ's question
+#: with its answer, an option with paragraphs of explanation.
+_ENTRY_SECTION_CHARS = 300
+# Elements of trafilatura's XML that hold blocks rather than text.
+_CONTAINERS = frozenset({"div", "item", "quote"})
+
+
+class _Blocks:
+    """The blocks of trafilatura's XML ``main`` element, in order.
+
+    Args:
+        anchors: folded heading text → the HTML id that links to it (from the page).
+    """
+
+    def __init__(self, anchors: dict[str, str]) -> None:
+        self.anchors = anchors
+        self.blocks: list[Block] = []
+        self.level = 0  # the depth of the last heading
+        self.heading = ""  # its text
+        self.metadata: dict[str, Any] = {}  # the open section's anchor
+
+    def read(self, main: Any) -> list[Block]:
+        for element in main:
+            self._element(element)
+        return self.blocks
+
+    def _element(self, element: Any) -> None:
         tag = element.tag if isinstance(element.tag, str) else ""
         if tag == "head":
-            blocks.append(Block(_text(element), BlockKind.HEADING, level=_level(element)))
+            self._heading(_text(element), _level(element))
+        elif tag == "list" and str(element.get("rend") or "") == "dl":
+            self._definitions(element)
         elif tag == "list":
-            # One paragraph per list: items alone are often too short to stand alone.
-            items = (_text(item) for item in element.iter("item"))
-            blocks.append(Block(join_items(items), BlockKind.LIST))
+            # Each item a block: the passage packs them, a line each.
+            for item in element.iterfind("item"):
+                self._add(_text(item), BlockKind.LIST)
         elif tag == "table":
             for row in element.iter("row"):
                 cells = [_text(cell) for cell in row.iter("cell")]
-                blocks.append(Block(" | ".join(c for c in cells if c), BlockKind.TABLE_ROW))
-        elif tag and tag not in _NO_TEXT_TAGS:  # p, quote, code, …
-            kind = BlockKind.CODE if tag == "code" else BlockKind.PARAGRAPH
-            blocks.append(Block(_text(element), kind))
-    return blocks
+                self._add(" | ".join(c for c in cells if c), BlockKind.TABLE_ROW)
+        elif tag == "code":
+            self._add(_code(element), BlockKind.CODE)
+        elif tag in _CONTAINERS and any(child.tag in _BLOCK_TAGS for child in element):
+            for child in element:
+                self._element(child)
+        elif tag and tag not in _NO_TEXT_TAGS:  # p, quote, …
+            self._add(_text(element), BlockKind.PARAGRAPH)
+
+    def _heading(self, text: str, level: int, anchor: str | None = None) -> None:
+        text = strip_permalink(text)
+        if not text:
+            return
+        self.level, self.heading = level or self.level, text
+        anchor = self.anchors.get(fold(text)) or anchor
+        self.metadata = {"anchor": anchor} if anchor else {}
+        self.blocks.append(Block(text, BlockKind.HEADING, level=level))
+
+    def _add(self, text: str, kind: BlockKind) -> None:
+        if text:
+            self.blocks.append(Block(text, kind, metadata=dict(self.metadata)))
+
+    def _definitions(self, element: Any) -> None:
+        """A definition list: each entry its terms with their description (an option
+        with what it does, a function with its signature, an FAQ's question with its
+        answer), never torn apart."""
+        entries: dict[str, tuple[list[str], list[Any]]] = {}
+        for item in element.iterfind("item"):
+            rend = str(item.get("rend") or "")
+            kind, _, number = rend.partition("-")
+            terms, descriptions = entries.setdefault(number or rend, ([], []))
+            if kind == "dt":
+                terms.append(_text(item))
+            else:
+                descriptions.append(item)
+        level, heading, metadata = self.level, self.heading, self.metadata
+        anchor = metadata.get("anchor")
+        in_entry = False  # whether the last entry opened a section of its own
+        for terms, descriptions in entries.values():
+            term = ", ".join(t for t in terms if t)
+            text = " ".join(_text(d) for d in descriptions)
+            if term and (term.endswith("?") or len(text) > _ENTRY_SECTION_CHARS):
+                self._heading(term, level + 1, anchor)
+                for description in descriptions:
+                    self._element_children(description)
+                in_entry = True
+            elif term or text:
+                if in_entry:  # back in the list's own section: its heading again
+                    self._heading(heading, level, anchor)
+                    in_entry = False
+                self._add(f"{term}: {text}" if term and text else term or text, BlockKind.LIST)
+        if in_entry and heading:
+            # What follows the list belongs to the section the list is in.
+            self._heading(heading, level, anchor)
+        self.level, self.heading, self.metadata = level, heading, metadata
+
+    def _element_children(self, element: Any) -> None:
+        if any(child.tag in _BLOCK_TAGS for child in element):
+            for child in element:
+                self._element(child)
+        else:
+            self._add(_text(element), BlockKind.PARAGRAPH)
+
+
+# Elements of trafilatura's XML that are blocks of their own.
+_BLOCK_TAGS = frozenset({"p", "list", "table", "code", "quote", "head", "div"})
+
+
+def _page(raw: bytes) -> Any:
+    """The page as lxml parses it (for what trafilatura's output leaves out), or None."""
+    from lxml import html as lxml_html
+
+    try:
+        return lxml_html.fromstring(raw)
+    except Exception:  # an unparsable page simply has no anchors
+        return None
+
+
+def _names_itself(provider: str, title: str, page: Any) -> bool:
+    """Whether the "site name" is only the page's own title."""
+    if not provider:
+        return True
+    own = page.findtext(".//title") if page is not None else None
+    return any(same_text(provider, strip_permalink(fix(t))) for t in (title, own or "") if t)
+
+
+def _anchors(page: Any) -> dict[str, str]:
+    """Folded heading and term text → the id that links to it: the heading's own id,
+    an anchor inside it, or the id of the section it opens (Sphinx, AsciiDoc,
+    MkDocs and Javadoc each put it in one of these places)."""
+    if page is None:
+        return {}
+    found: dict[str, str] = {}
+    for element in page.iter("h1", "h2", "h3", "h4", "h5", "h6", "dt"):
+        text = fold(strip_permalink(fix(element.text_content())))
+        named = (a.get("id") or a.get("name") for a in element.iter("a"))
+        anchor = element.get("id") or next((x for x in named if x), None)
+        parent = element.getparent()
+        if not anchor and parent is not None and parent.index(element) == 0:
+            anchor = parent.get("id")
+        if text and anchor and text not in found:
+            found[text] = anchor
+    return found
 
 
 def _level(head: Any) -> int:
@@ -111,4 +240,13 @@ def _text(element: Any) -> str:
     # A line break (<lb/>) separates words: keep a space where it was.
     for lb in element.iter("lb"):
         lb.tail = " " + (lb.tail or "")
+        lb.text = None
     return fix("".join(element.itertext()))
+
+
+def _code(element: Any) -> str:
+    """A code block's text with its lines (a line break is a new line)."""
+    for lb in element.iter("lb"):
+        lb.tail = "\n" + (lb.tail or "")
+        lb.text = None
+    return fix_code("".join(element.itertext()))

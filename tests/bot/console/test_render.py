@@ -116,3 +116,24 @@ def test_a_long_link_stays_whole_on_a_line_of_its_own(terminal: bool) -> None:
     assert "Reuters" in lines[lines.index(next(x for x in lines if LONG_URL in x)) - 1]
     if terminal:  # a hyperlink (OSC 8) on a terminal
         assert output.count(f";{LONG_URL}\x1b\\") == 2
+
+
+def test_a_documentation_answer_shows_its_heading_path_and_section_link() -> None:
+    console, out = _console(terminal=False)
+    hit = make_hit(
+        1,
+        "Create it with:\ngit branch topic",
+        (0, 15),
+        section=["Branches", "Creating a branch"],
+        anchor="_creating",
+        code=[[16, 32]],
+        url="https://e.x/git-branch.html",
+    )
+    console.print(ConsoleRenderer(wrap=False).answer(Answer("q", (hit,))))
+    assert out.getvalue() == (
+        "1. Title\n   Branches › Creating a branch\n   Create it with:\n   git branch topic\n"
+        "   https://e.x/git-branch.html#_creating\n"
+    )
+    console, out = _console(terminal=True)
+    console.print(ConsoleRenderer(wrap=True).answer(Answer("q", (hit,))))
+    assert "\x1b[32mgit branch topic" in out.getvalue()  # code in its colour

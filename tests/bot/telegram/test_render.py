@@ -159,3 +159,24 @@ def test_huge_source_list_is_split() -> None:
 
 def test_notice_escapes() -> None:
     assert render_notice("a <b> & c", "hint") == "a &lt;b&gt; &amp; c\n<i>hint</i>"
+
+
+def test_a_documentation_answer_shows_its_heading_path_code_and_section_link() -> None:
+    text = "Create it with:\ngit branch topic\nIt does not switch to it."
+    hit = _hit(
+        text=text,
+        sentence=(0, 15),
+        provider="",
+        section=["Branches", "Creating a branch"],
+        anchor="_creating",
+        code=[[16, 32]],
+        url="https://e.x/git-branch.html",
+    )
+    [message] = render_answer(Answer("q", (hit,)))
+    assert message == (
+        "<b>1. Title</b>\n"
+        "<i>Branches › Creating a branch</i>\n"
+        "<blockquote><b>Create it with:</b>\n<code>git branch topic</code>\n"
+        "It does not switch to it.</blockquote>\n"
+        '<i>2021-08-25</i> · <a href="https://e.x/git-branch.html#_creating">source</a>'
+    )

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrieval.ingest import Block, Document, Section, split_document, split_text
+from retrieval.ingest import Block, BlockKind, Document, Section, split_document, split_text
+from retrieval.ingest.sections import build_document
 from retrieval.ingest.sentences import sentence_spans
 
 
@@ -69,3 +70,72 @@ def test_a_megabyte_run_of_end_marks_splits_in_linear_time(mark: str) -> None:
     # Leader dots and "?!?!" runs that are not followed by a sentence start.
     text = "Contents " + mark * (500_000 // len(mark)) + " " * 500_000 + "page four"
     assert [text[a:b] for a, b in sentence_spans(text)] == [text.strip()]
+
+
+def _doc(*blocks: Block) -> Document:
+    return build_document("guide.md", "Guide", blocks, {}, "h")
+
+
+def test_a_short_section_is_one_passage_under_its_heading_path() -> None:
+    doc = _doc(
+        Block("Branches", BlockKind.HEADING, level=1),
+        Block("Creating a branch", BlockKind.HEADING, level=2),
+        Block("Use git branch NAME."),
+        Block("It does not switch to it."),
+        Block("Deleting a branch", BlockKind.HEADING, level=2),
+        Block("Use git branch -d NAME."),
+    )
+    first, second = split_document(doc, 800)
+    assert first.text == "Use git branch NAME.\nIt does not switch to it."  # no heading in it
+    assert first.section == ("Branches", "Creating a branch")
+    assert second.section == ("Branches", "Deleting a branch")
+    # The model and BM25 see what the passage is about; the text shown does not repeat it.
+    assert first.embedding_text(True) == (
+        "Guide\nBranches › Creating a branch\nUse git branch NAME.\nIt does not switch to it."
+    )
+    start, end = first.embedding_spans(True)[1]
+    assert first.embedding_text(True)[start:end] == "It does not switch to it."
+
+
+def test_a_long_section_is_cut_between_blocks_each_part_under_the_heading() -> None:
+    paragraphs = [
+        f"Paragraph {i} explains one more rule of the harbour at length." for i in range(20)
+    ]
+    doc = _doc(Block("Rules", BlockKind.HEADING, level=1), *(Block(p) for p in paragraphs))
+    passages = split_document(doc, 300)
+    assert len(passages) > 3 and all(len(p.text) <= 300 for p in passages)
+    assert all(p.section == ("Rules",) for p in passages)
+    assert "\n".join(p.text for p in passages) == "\n".join(paragraphs)  # cut between blocks
+
+
+def test_code_stays_whole_with_its_lines_and_is_marked() -> None:
+    code = "def tide(day):\n    # high water\n    return day * 2\n" * 8  # 424 chars
+    doc = _doc(
+        Block("Example", BlockKind.HEADING, level=1), Block("Call it:"), Block(code, BlockKind.CODE)
+    )
+    passages = split_document(doc, 300)
+    [holder] = [p for p in passages if "def tide" in p.text]
+    assert holder.text == code and "\n    return" in holder.text
+    assert holder.metadata["code"] == [[0, len(code)]]
+    huge = "x = 1\n" * 200  # 1,200 chars: over twice the limit, cut between lines
+    pieces = split_document(_doc(Block(huge, BlockKind.CODE)), 300)
+    assert all(len(p.text) <= 300 and p.text.endswith("x = 1") for p in pieces)
+
+
+def test_a_table_keeps_its_header_row_with_each_group_of_rows() -> None:
+    rows = ["Port | Mean range"] + [f"Port number {i} | {i}.5 m" for i in range(40)]
+    doc = _doc(*(Block(r, BlockKind.TABLE_ROW) for r in rows))
+    passages = split_document(doc, 200)
+    assert len(passages) > 2
+    assert all(p.text.startswith("Port | Mean range\n") for p in passages)
+    assert sum(p.text.count("Port number") for p in passages) == 40
+
+
+def test_blocks_of_two_pages_never_share_a_passage() -> None:
+    doc = _doc(
+        Block("On page one.", metadata={"page": 1}), Block("On page two.", metadata={"page": 2})
+    )
+    assert [(p.text, p.metadata["page"]) for p in split_document(doc, 800)] == [
+        ("On page one.", 1),
+        ("On page two.", 2),
+    ]

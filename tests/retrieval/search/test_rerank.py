@@ -32,7 +32,10 @@ def harbour(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def retriever(corpus: Path, index_dir: Path, encoder, **settings) -> Retriever:
-    return Retriever.from_corpus(corpus, index_dir, RetrievalConfig(**settings), encoder=encoder)
+    # One paragraph a passage (175 characters holds the longest, not two): the tests
+    # are about ranking passages, not about packing a section into one.
+    config = RetrievalConfig(**{"max_passage_chars": 175, **settings})
+    return Retriever.from_corpus(corpus, index_dir, config, encoder=encoder)
 
 
 def test_the_passage_whose_sentence_answers_beats_one_that_repeats_the_name(

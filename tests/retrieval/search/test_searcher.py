@@ -95,9 +95,9 @@ def test_duplicate_articles_do_not_fill_the_results_twice(tmp_path, encoder):
 
 def test_ranking_exposes_each_stage_and_agrees_with_search(seeds_retriever: Retriever):
     question = "Who invested in Pateo?"
-    (ranking,) = seeds_retriever.ranking([question], depth=10)
+    (ranking,) = seeds_retriever.ranking([question], depth=5)
     n = len(ranking.rows)
-    assert n >= 10 and len(set(ranking.rows.tolist())) == n
+    assert n >= 5 and len(set(ranking.rows.tolist())) == n
     scores = (ranking.similarity, ranking.lexical, ranking.fused, ranking.reranked)
     assert all(len(s) == n for s in scores)
     top_row = int(ranking.rows[int(ranking.reranked.argmax())])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.ingest import MAX_FILE_BYTES
+from retrieval.ingest import MAX_FILE_BYTES, split_document
 from retrieval.ingest.formats import UnreadableFile, html
 
 PAGE = """<!DOCTYPE html>
@@ -88,7 +88,15 @@ def test_structure_heading_list_and_table(tmp_path: Path) -> None:
         "and produce spring tides, which have the largest range between high and low water."
     )
     assert texts[2].startswith("At quarter moons")
-    assert "Spring tides follow new and full moons. Neap tides follow quarter moons." in texts
+    # A list's items are blocks of their own, packed into passages a line each.
+    assert [t for t in texts if t.endswith("quarter moons.") or t.endswith("full moons.")] == [
+        "Spring tides follow new and full moons.",
+        "Neap tides follow quarter moons.",
+    ]
+    [passage] = [p for p in split_document(doc, 800) if "Neap tides" in p.text]
+    assert (
+        "Spring tides follow new and full moons.\nNeap tides follow quarter moons." in passage.text
+    )
     assert "Port | Mean range" in texts
     assert "Brest | 5.2 m" in texts
 
@@ -143,3 +151,45 @@ def test_a_page_over_the_html_limit_says_so(tmp_path: Path) -> None:
     assert 20_000_000 < len(page) < MAX_FILE_BYTES
     with pytest.raises(UnreadableFile, match="larger than 10 MB"):
         _read(tmp_path, page)
+
+
+DOCS_PAGE = """<html><head><title>Harbour guide ¶</title>
+<meta property="og:site_name" content="Harbour guide"></head><body>
+<nav><a href="/">Home</a> <a href="/next">Next topic</a></nav>
+<div class="body" role="main">
+<section id="mooring"><h1>Mooring<a class="headerlink" href="#mooring">¶</a></h1>
+<p>Boats moor bow and stern in the inner basin, and every crew must check its lines
+each evening before dark, as the harbour rules require.</p>
+<dl>
+<dt id="faq-fee">How much does a night cost?</dt>
+<dd><p>A night at the quay costs twelve euros for boats under ten metres.</p>
+<p>Longer boats pay two euros more for each metre beyond ten.</p></dd>
+<dt>--force</dt><dd><p>Moor even when the basin is full.</p></dd>
+</dl>
+<pre><code>moor --bow 2 --stern 2
+  --check-lines
+</code></pre>
+<p>After the list, the basin rules apply again to every boat in the harbour.</p>
+</section></div></body></html>"""
+
+
+def test_documentation_page_sections_anchors_entries_and_code(tmp_path: Path) -> None:
+    [doc] = _read(tmp_path, DOCS_PAGE, "guide.html")
+    assert "¶" not in doc.title  # no permalink mark
+    assert "provider" not in doc.metadata  # the page's own title is no publisher
+    passages = split_document(doc, 800)
+    by_text = {p.text: p for p in passages}
+    [answer] = [p for p in passages if "twelve euros" in p.text]
+    # The FAQ's question is the heading path of its answer, both paragraphs together
+    # (the h1 is the document's title: not repeated in the path).
+    assert doc.title == "Mooring"
+    assert answer.section == ("How much does a night cost?",)
+    assert answer.text.endswith("each metre beyond ten.")
+    assert answer.metadata["anchor"] == "faq-fee"
+    [option] = [p for p in passages if "--force: Moor even" in p.text]  # term with its description
+    assert option.section == () and option.metadata["anchor"] == "mooring"
+    [code] = [p for p in passages if "moor --bow" in p.text]
+    start, end = code.metadata["code"][0]
+    assert code.text[start:end] == "moor --bow 2 --stern 2\n  --check-lines"
+    assert any(p.section == () and "After the list" in p.text for p in by_text.values())
+    assert not any("Next topic" in p.text for p in passages)
