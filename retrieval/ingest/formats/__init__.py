@@ -18,12 +18,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..document import Document
-from . import docx, html, jsonl, pdf, text
+from . import docx, html, jsonl, markdown, pdf, text
 from .base import Reader, ReaderOptions, UnreadableFile
 
 #: File name endings (lower case) and their readers.
 SUFFIXES: dict[str, Reader] = {
     **dict.fromkeys(text.SUFFIXES, text.read),
+    **dict.fromkeys(markdown.SUFFIXES, markdown.read),
     ".html": html.read,
     ".htm": html.read,
     ".pdf": pdf.read,

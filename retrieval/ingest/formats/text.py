@@ -1,5 +1,6 @@
-"""Plain text and Markdown (``.txt``, ``.md``, ``.markdown``), with or without YAML
-front matter: the first line (or the front matter's ``title``) is the title.
+"""Plain text (``.txt``), with or without YAML front matter: the first line (or the
+front matter's ``title``) is the title. (Markdown has a reader of its own,
+``markdown.py``, that shares the front matter rules here.)
 
 Handles the mess of web articles saved as text: hard-wrapped lines, one paragraph a
 line, date lines (kept as metadata), and files that are nothing but front matter
@@ -26,7 +27,7 @@ from ..document import Block, BlockKind, Document
 from ..sections import build_document
 from .base import DEFAULT_OPTIONS, ReaderOptions, UnreadableFile, read_bytes, readable
 
-SUFFIXES = (".txt", ".md", ".markdown")
+SUFFIXES = (".txt",)
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s*(.*)$")
 # A first block longer than this is content, not a title.
 _TITLE_MAX_CHARS = 200
@@ -41,23 +42,23 @@ def read(
         UnreadableFile: binary, not UTF-8, front matter that is not valid YAML, or no
             text.
     """
-    text = _decode(read_bytes(path))
+    text = decode(read_bytes(path))
     front, body = split_front_matter(text)
     if front is None or body is None:
         raise UnreadableFile("its front matter is not valid YAML")
-    metadata = _front_metadata(front)
+    metadata = front_metadata(front)
     lines = _lines(body)
     title = clean_text(str(front.get("title") or ""))
     if not title and lines and len(lines[0]) <= _TITLE_MAX_CHARS:
         title = lines.pop(0).lstrip("#").strip()
     title = title or file_name_text(path.stem)
-    blocks = _front_blocks(front) + _body_blocks(lines, metadata)
+    blocks = front_blocks(front) + _body_blocks(lines, metadata)
     return readable(
         build_document(source, title, blocks, metadata, content_hash), "no text content"
     )
 
 
-def _decode(raw: bytes) -> str:
+def decode(raw: bytes) -> str:
     if b"\x00" in raw[:8192]:
         raise UnreadableFile("binary file")
     try:
@@ -86,7 +87,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str | None]:
     return front, text[match.end() :]
 
 
-def _front_metadata(front: dict[str, Any]) -> dict[str, Any]:
+def front_metadata(front: dict[str, Any]) -> dict[str, Any]:
     provider = front.get("provider")
     metadata = {
         "date": parse_date(front.get("publishedDateTime") or front.get("date")),
@@ -96,7 +97,7 @@ def _front_metadata(front: dict[str, Any]) -> dict[str, Any]:
     return {k: str(v) for k, v in metadata.items() if v}
 
 
-def _front_blocks(front: dict[str, Any]) -> list[Block]:
+def front_blocks(front: dict[str, Any]) -> list[Block]:
     """Front matter text fields that are content: the excerpt, and each related
     item's title and excerpt (with that item's own provenance)."""
     blocks = []
@@ -111,7 +112,7 @@ def _front_blocks(front: dict[str, Any]) -> list[Block]:
         parts = [clean_text(str(item.get(k) or "")) for k in ("title", "excerpt")]
         text = "\n".join(p for p in parts if p)
         if text:
-            blocks.append(Block(text, metadata=_front_metadata(item)))
+            blocks.append(Block(text, metadata=front_metadata(item)))
     return blocks
 
 
