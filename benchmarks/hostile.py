@@ -9,7 +9,8 @@ passages) and reports its time and the memory it added to the process's peak RSS
 * ``docx``: a real Word file of 20,000 paragraphs (``tiny``: 2,000) with headings,
   lists, bold lines and tables, written by python-docx;
 * ``docx_bomb``: a .docx of under 1 MB holding 300 MB of XML (5 million paragraphs);
-* ``gzip_bomb``: a .jsonl.gz of a few MB that inflates to 1 GB of records;
+* ``gzip_bomb``: a .jsonl.gz of a few MB that inflates to 1 GB of records (``tiny``:
+  64 MB);
 * ``big_html``: an HTML page of 25 MB.
 """
 
@@ -89,13 +90,13 @@ def _docx_bomb(path: Path) -> None:
             body.write(b"</w:body></w:document>")
 
 
-def _gzip_bomb(path: Path) -> None:
+def _gzip_bomb(path: Path, megabytes: int) -> None:
     import gzip
 
     line = json.dumps({"text": "The same record over and over. " * 30}).encode() + b"\n"
     block = line * (2**20 // len(line))
     with gzip.open(path, "wb", compresslevel=9) as out:
-        for _ in range(1024):  # 1 GB
+        for _ in range(megabytes):
             out.write(block)
 
 
@@ -120,7 +121,11 @@ def _inputs(ctx: Context) -> dict[str, Path]:
             lambda p: _docx(p, 2_000 if tiny else 20_000),
         ),
         "docx_bomb": ("bomb.docx", _docx_bomb),
-        "gzip_bomb": ("bomb.jsonl.gz", _gzip_bomb),
+        # The smoke run makes a smaller one (refused after a megabyte all the same).
+        "gzip_bomb": (
+            f"bomb-{64 if tiny else 1024}mb.jsonl.gz",
+            lambda p: _gzip_bomb(p, 64 if tiny else 1024),
+        ),
         "big_html": ("big.html", _big_html),
     }
     paths = {}
