@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -63,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     sources = commands.add_parser("sources", help="list the indexed documents")
     sources.add_argument("--json", action="store_true", help="print as JSON")
     _index_options(sources)
+
+    stats = commands.add_parser(
+        "stats", help="what the index holds, and its calibrated no-answer threshold"
+    )
+    stats.add_argument("--json", action="store_true", help="print as JSON")
+    _index_options(stats)
     return parser
 
 
@@ -160,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(metrics) if args.json else _table(metrics))
         elif args.command == "sources":
             _print_sources(retriever, args.json)
+        elif args.command == "stats":
+            _print_stats(retriever, args.json)
     except RetrievalError as exc:  # may quote a file name
         print(f"error: {terminal_text(str(exc))}", file=sys.stderr)
         return 2
@@ -179,6 +188,33 @@ def _beir_table(metrics: dict[str, Any]) -> str:
         m = metrics[name]
         lines.append(f"{name:8} {m['ndcg@10']:8.4f} {m['recall@100']:8.4f} {m['mrr@10']:8.4f}")
     return "\n".join(lines)
+
+
+def _print_stats(retriever: Retriever, as_json: bool) -> None:
+    info, calibration = retriever.info, retriever.calibration
+    index = str(info.path.parent)
+    stats = {
+        "documents": len(retriever.sources()),
+        "passages": info.passages,
+        "model": info.model,
+        "dense": info.dense,
+        "format_version": info.format_version,
+        "index": index,
+        "min_similarity": retriever.config.min_similarity,
+        "calibration": dataclasses.asdict(calibration),
+    }
+    if as_json:
+        print(json_for_terminal(stats))
+        return
+    print(
+        f"{stats['documents']} documents, {info.passages} passages in "
+        f"{terminal_text(index)} (model {terminal_text(info.model)}, "
+        f"FAISS {info.dense}, format {info.format_version})"
+    )
+    configured = retriever.config.min_similarity
+    if configured is not None:
+        print(f"no-answer threshold {configured:.3f} (set in the configuration)")
+    print(calibration.describe() if configured is None else f"calibrated: {calibration.describe()}")
 
 
 def _print_sources(retriever: Retriever, as_json: bool) -> None:

@@ -53,7 +53,8 @@ class RetrievalConfig:
             comes from the best sentence's coverage of the question's terms (the rest
             is the passage's BM25 score).
         min_similarity: no-answer threshold on the best passage's cosine similarity
-            to the question; calibrated by ``benchmarks/calibrate_threshold.py``.
+            to the question; None (the default) calibrates it for the collection when
+            its index is first searched (see ``retrieval/search/calibration.py``).
         lexical_rescue: a question whose rare terms BM25 matches strongly is answered
             even below ``min_similarity``: the share of the question's BM25 weight
             (sum of its terms' IDF) that the best passage must match.
@@ -80,9 +81,10 @@ class RetrievalConfig:
     rrf_k: int = 60
     rerank_depth: int = 20
     sentence_lexical_weight: float = 1.0
-    # From benchmarks/calibrate_threshold.py: max-margin cut between the dev set's
-    # answerable questions and 812 off-topic ones (balanced accuracy 1.0 on seeds/).
-    min_similarity: float = 0.28
+    # None: calibrated for each collection (retrieval/search/calibration.py), with
+    # 0.28 as its floor (benchmarks/calibrate_threshold.py: the max-margin cut between
+    # the seeds dev set's answerable questions and 812 off-topic ones).
+    min_similarity: float | None = None
     lexical_rescue: float = 0.75
     max_question_chars: int = 1000
     bm25_title: bool = field(default=False, metadata=_LEXICAL)

@@ -14,7 +14,7 @@ from .config import RetrievalConfig
 from .encoder import Encoder
 from .index import Index, IndexBuilder, SourceInfo
 from .ingest import Passage, discover
-from .search import Ranking, Searcher, SearchResult
+from .search import Calibration, Ranking, Searcher, SearchResult
 
 PathLike = str | os.PathLike[str]
 
@@ -197,6 +197,12 @@ class Retriever:
     def sources(self) -> list[SourceInfo]:
         """The indexed documents, with titles and metadata."""
         return self._index.sources()
+
+    @property
+    def calibration(self) -> Calibration:
+        """The collection's no-answer threshold and the figures it was chosen from
+        (measured on first use, then saved beside the index)."""
+        return self._searcher.calibration
 
     def close(self) -> None:
         """Releases the index's files (searching afterwards fails)."""

@@ -84,6 +84,7 @@ class LexicalIndex:
         self.bm25 = bm25
         self.doc_freq = doc_freq
         self.analyzer = analyzer or Analyzer()
+        self._vocabulary: list[str] | None = None  # for spelling look-ups, made on first use
 
     @classmethod
     def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
@@ -120,6 +121,24 @@ class LexicalIndex:
         unknown = float(np.log(1.0 + (len(self) + 0.5) / 0.5))  # idf at df = 0
         total = float(weights.sum()) + unknown * (len(terms) - len(ids))
         return QuestionTerms(tokens, ids, weights, total)
+
+    def knows(self, word: str, similarity: float = 80.0) -> bool:
+        """Whether the corpus has ``word``, or a term spelt like it (a misspelt name
+        is still a name the corpus knows: rapidfuzz's ratio of at least
+        ``similarity`` to one of its terms). A word of stop words only is known."""
+        from rapidfuzz import fuzz, process
+
+        terms = self.analyzer.terms(word)
+        vocab = self.bm25.vocab_dict
+        if not terms or any(t in vocab for t in terms):
+            return True
+        if self._vocabulary is None:
+            self._vocabulary = list(vocab)
+        return all(
+            process.extractOne(t, self._vocabulary, scorer=fuzz.ratio, score_cutoff=similarity)
+            is not None
+            for t in terms
+        )
 
     def span_terms(
         self, texts: list[str], spans: list[list[tuple[int, int]]]

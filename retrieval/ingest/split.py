@@ -21,11 +21,12 @@ from .passage import CODE, SECTION, Passage
 from .sentences import sentence_spans
 
 #: A passage takes a further block only while it is shorter than this share of the
-#: limit: short blocks (list items, one-line answers, option entries, captions) join
-#: their neighbours, paragraphs of a normal length stay passages of their own (news
-#: paragraphs packed two by two lost the answering passage its first rank to its
-#: neighbour on the seeds + BBC dev set).
-PACK_SHARE = 0.25
+#: limit (120 characters of 800): short blocks (list items, one-line answers, option
+#: entries, labels) join their neighbours, paragraphs of a normal length stay passages
+#: of their own. Measured on the dev sets: packing to a quarter of the limit cost the
+#: seeds set a first rank (an answer of 130 characters joined the paragraph after it
+#: and lost to a neighbour), packing to the whole limit two on seeds + BBC.
+PACK_SHARE = 0.15
 #: Code longer than this many times the passage limit is cut between lines; shorter
 #: code stays whole in a passage of its own (a snippet cut in two answers nothing).
 CODE_STRETCH = 2

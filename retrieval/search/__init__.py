@@ -3,11 +3,20 @@ sentence, the no-answer decision, and the hits returned.
 
 ``searcher`` runs a search, ``question`` normalises the question, ``fusion`` combines
 the two rankings, ``rerank`` scores candidates by their best sentence, ``hits`` is
-what a search returns.
+what a search returns, ``calibration`` the collection's no-answer threshold.
 """
 
+from .calibration import Calibration
 from .hits import Hit, SearchResult
 from .question import Question, normalize_question
 from .searcher import Ranking, Searcher
 
-__all__ = ["Hit", "Question", "Ranking", "SearchResult", "Searcher", "normalize_question"]
+__all__ = [
+    "Calibration",
+    "Hit",
+    "Question",
+    "Ranking",
+    "SearchResult",
+    "Searcher",
+    "normalize_question",
+]

@@ -3,6 +3,7 @@ the no-answer decision, duplicate removal and the answering sentence."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,10 +13,13 @@ from ..errors import QuestionError
 from ..index import Index, QuestionTerms
 from ..ingest import Passage
 from ..ingest.clean import fold
+from .calibration import COVERED, Calibration, probe_questions
 from .fusion import fuse
 from .hits import Hit, SearchResult
 from .question import Question
 from .rerank import SentenceReranker, Sentences
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,49 @@ class Searcher:
         self.encoder = encoder
         self.config = index.config
         self.reranker = SentenceReranker(index, index.config)
+        self._calibration: Calibration | None = None
+
+    @property
+    def calibration(self) -> Calibration:
+        """The collection's no-answer threshold: saved beside the index generation, or
+        measured now with the probe questions (and saved, if the folder is writable)."""
+        if self._calibration is None:
+            found = Calibration.load(self.index.path)
+            if found is None:
+                found = self._calibrate()
+                try:
+                    found.save(self.index.path)
+                except OSError as exc:  # a read-only index: measured again next time
+                    logger.info("calibration not saved: %s", exc)
+            self._calibration = found
+        return self._calibration
+
+    @property
+    def min_similarity(self) -> float:
+        """The threshold in force: the configured one, else the calibrated one."""
+        if self.config.min_similarity is not None:
+            return self.config.min_similarity
+        return self.calibration.min_similarity
+
+    def _calibrate(self) -> Calibration:
+        questions = probe_questions()
+        vectors = self.encoder.encode(questions, progress=False)
+        best, related = [], []
+        for text, vector in zip(questions, vectors, strict=True):
+            question = Question.of(text, self.config.max_question_chars)
+            terms = self.index.lexical.question_terms(question.text)
+            rows, similarity, lexical = self._candidates(terms, vector, 1)
+            best.append(float(similarity.max()) if len(similarity) else -1.0)
+            covered = self._lexical_coverage(terms, rows, lexical) >= COVERED
+            related.append(covered or bool(self._unknown_names(question)))
+        calibration = Calibration.of(best, related)
+        logger.info("%s", calibration.describe())
+        return calibration
+
+    def _unknown_names(self, question: Question) -> list[str]:
+        """The names in the question that the collection never mentions (nor any word
+        spelt like them): it is about something else."""
+        return [w for w in question.names() if not self.index.lexical.knows(w)]
 
     def search(self, question: str, k: int = 3, offset: int = 0) -> SearchResult:
         """Answers one question; see :meth:`search_many`."""
@@ -77,7 +124,7 @@ class Searcher:
         rows, similarity, lexical = self._candidates(terms, vector, offset + k)
         best = float(similarity.max()) if len(similarity) else -1.0
         text, truncated = question.text, question.truncated
-        if not self._answerable(best, terms, rows, lexical):
+        if self._unknown_names(question) or not self._answerable(best, terms, rows, lexical):
             return SearchResult(text, [], False, best, offset, False, truncated)
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
@@ -180,7 +227,7 @@ class Searcher:
     def _relevant(self, similarity: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         """Which candidates are worth showing once the question is deemed answerable:
         close enough in meaning, or a strong keyword match; never fewer than one."""
-        keep = similarity >= self.config.min_similarity
+        keep = similarity >= self.min_similarity
         if lexical.max(initial=0.0) > 0:
             keep |= lexical >= 0.5 * lexical.max()
         keep[0] = True
@@ -189,7 +236,7 @@ class Searcher:
     def _answerable(
         self, best: float, terms: QuestionTerms, rows: np.ndarray, lexical: np.ndarray
     ) -> bool:
-        if best >= self.config.min_similarity:
+        if best >= self.min_similarity:
             return True
         return self._lexical_coverage(terms, rows, lexical) >= self.config.lexical_rescue
 

@@ -271,3 +271,16 @@ def test_any_corpus_text_is_printed_safely(
     assert visible_part(str(where)) in "".join(summary.stdout.split())
     assert json.loads(as_json.stdout) == result.to_dict()
     assert json.loads(sources_json.stdout)[0]["title"] == title
+
+
+def test_stats_shows_the_index_and_its_calibrated_threshold(seeds_index_dir):
+    out = retrieval_main(["stats", "--index-dir", str(seeds_index_dir)])
+    assert out.returncode == 0, out.stderr
+    first, threshold = out.stdout.splitlines()
+    assert first.startswith("3 documents, ") and "format 7" in first
+    assert threshold.startswith("no-answer threshold 0.280: the upper 10% of ")
+    as_json = json.loads(
+        retrieval_main(["stats", "--index-dir", str(seeds_index_dir), "--json"]).stdout
+    )
+    assert as_json["calibration"]["min_similarity"] == 0.28 and as_json["min_similarity"] is None
+    assert as_json["calibration"]["probes"] >= 100
