@@ -9,7 +9,7 @@ measured on the collection itself. A shipped set of questions from many domains
 languages, databases and tools) is searched against it; the probes that plainly are
 not about the collection (they share little of their weight with any passage and name
 nothing it lacks) show how high an unrelated question scores here, and the threshold
-is the upper decile of their best similarities, never below the hand-set fallback
+is the 0.6 quantile of their best similarities, never below the hand-set fallback
 (0.28, calibrated on news, where it separates the dev set's questions perfectly).
 Probes the collection does cover (a news archive answers "Who won the World Cup?")
 are left out, so a broad collection is not made to refuse what it knows.
@@ -31,8 +31,13 @@ logger = logging.getLogger(__name__)
 CALIBRATION_FILE = "calibration.json"
 #: The threshold when nothing better is known (and its floor).
 FALLBACK = 0.28
-#: Which quantile of the unrelated probes' best similarities is the threshold.
-QUANTILE = 0.9
+#: Which quantile of the unrelated probes' best similarities is the threshold. The
+#: upper decile (0.9) refused answerable questions on a broad collection: on seeds +
+#: 2,225 BBC articles it came to 0.40 and refused "What did Lei Jun say about 2019?"
+#: (0.31), where the 0.6 quantile (0.29) keeps it. On git's manual pages the two differ
+#: by nothing that changes an answer (0.31 and 0.28): what refuses near-domain
+#: questions there is the unknown-name rule.
+QUANTILE = 0.6
 #: A probe holding at least this share of its weight in one passage is (partly) about
 #: the collection: it says nothing of what unrelated questions score.
 COVERED = 0.4

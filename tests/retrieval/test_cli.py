@@ -278,7 +278,7 @@ def test_stats_shows_the_index_and_its_calibrated_threshold(seeds_index_dir):
     assert out.returncode == 0, out.stderr
     first, threshold = out.stdout.splitlines()
     assert first.startswith("3 documents, ") and "format 7" in first
-    assert threshold.startswith("no-answer threshold 0.280: the upper 10% of ")
+    assert threshold.startswith("no-answer threshold 0.280: the upper 40% of ")
     as_json = json.loads(
         retrieval_main(["stats", "--index-dir", str(seeds_index_dir), "--json"]).stdout
     )
