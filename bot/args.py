@@ -71,6 +71,7 @@ def parse_config(
         listen=args.listen,
         port=args.port,
         ask=args.ask,
+        watch=args.watch,
         workers=args.workers,
         max_batch=args.max_batch,
         log_level=args.log_level,
@@ -109,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a file or folder of documents to answer from (repeatable; default: seeds/)",
     )
     parser.add_argument("--index-dir", metavar="DIR", help="where to keep the search index")
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="re-index the documents when files in the corpus are added, changed or removed, "
+        "while answering",
+    )
     parser.add_argument(
         "-k", type=_int, default=3, help=f"passages per answer (default: 3, at most {MAX_K})"
     )

@@ -25,6 +25,7 @@ from .answer import AnswerComposer, validate_question
 from .args import parse_config
 from .config import ENV_TOKEN, BotConfig, ConfigurationError, Mode
 from .redact import RedactingFilter
+from .reload import IndexFollower, Reloader
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,18 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def _run(config: BotConfig, mode: Mode) -> int:
+    follower = IndexFollower(config) if config.watch else None
+    if follower is not None:
+        # Watching starts before the index is built: a file saved meanwhile is not missed.
+        follower.start()
+    try:
+        return _serve(config, mode, follower)
+    finally:
+        if follower is not None:
+            follower.close()
+
+
+def _serve(config: BotConfig, mode: Mode, follower: IndexFollower | None) -> int:
     if mode is Mode.CONSOLE:
         # Imported here: the console needs neither PTB nor its web server, and vice versa.
         from rich.console import Console
@@ -109,14 +122,20 @@ def _run(config: BotConfig, mode: Mode) -> int:
 
         with Console(stderr=True).status("Loading the documents…"):  # shown on terminals only
             composer = open_composer(config)
+        if follower is not None:
+            follower.follow(Reloader.for_config(config, composer))
         return run_console(composer, ask=config.ask)
 
     from .telegram import TelegramBot
 
     logger.info("indexing the corpus")
     composer = open_composer(config)
+    # One reloader for /reload and --watch: they never re-index at once.
+    reloader = Reloader.for_config(config, composer)
+    if follower is not None:
+        follower.follow(reloader)
     # The model loads once the Bot API has accepted the token (see TelegramBot's start):
     # a wrong token or an unreachable server is reported in a second, not after it.
     logger.info("%d passages indexed; starting the bot", len(composer.retriever))
-    TelegramBot(config, composer).run()
+    TelegramBot(config, composer, reloader=reloader).run()
     return 0

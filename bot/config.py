@@ -64,6 +64,7 @@ class BotConfig:
         listen: address the webhook server binds.
         port: port the webhook server binds.
         ask: a single question to answer (then exit) instead of running a chat.
+        watch: re-index the corpus when its files change, while serving.
         workers: threads that run searches.
         max_batch: most questions searched in one model call.
         log_level: logging level name.
@@ -87,6 +88,7 @@ class BotConfig:
     listen: str = "0.0.0.0"
     port: int = 8443
     ask: str | None = None
+    watch: bool = False
     workers: int = 2
     max_batch: int = 32
     log_level: str = "INFO"
@@ -98,6 +100,8 @@ class BotConfig:
         _check_at_least(self.inline_rate_limit, 0, "--inline-rate-limit")
         if not 0 < self.port < 65536:
             raise ConfigurationError(f"--port must be between 1 and 65535, not {self.port}")
+        if self.watch and self.ask is not None:
+            raise ConfigurationError("--watch keeps the bot running: it cannot be used with --ask")
         _check_at_least(self.workers, 1, "--workers")
         _check_at_least(self.max_batch, 1, "--max-batch")
         if self.token is not None and (

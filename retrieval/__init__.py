@@ -21,6 +21,7 @@ from .errors import (
     IndexWriteError,
     QuestionError,
     RetrievalError,
+    WatchError,
 )
 from .index import SourceInfo
 from .ingest import SECTION_SEPARATOR, Passage
@@ -28,6 +29,7 @@ from .logs import SERVICE_FORMAT, SHORT_FORMAT, configure_logging
 from .retriever import IndexInfo, Retriever, default_corpus, default_index_dir
 from .search import Hit, Ranking, SearchResult, normalize_question
 from .terminal import terminal_text
+from .watch import CorpusWatcher, IndexChanges
 
 __all__ = [
     "SECTION_SEPARATOR",
@@ -35,9 +37,11 @@ __all__ = [
     "SHORT_FORMAT",
     "ConfigError",
     "CorpusError",
+    "CorpusWatcher",
     "Encoder",
     "Hit",
     "IndexBusyError",
+    "IndexChanges",
     "IndexInfo",
     "IndexStateError",
     "IndexWriteError",
@@ -49,6 +53,7 @@ __all__ = [
     "Retriever",
     "SearchResult",
     "SourceInfo",
+    "WatchError",
     "configure_logging",
     "default_corpus",
     "default_index_dir",

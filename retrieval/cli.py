@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +22,10 @@ from .errors import QuestionError, RetrievalError
 from .evaluation import RANKERS, evaluate, evaluate_beir, read_eval_set
 from .ingest import SECTION_SEPARATOR
 from .logs import configure_logging
-from .retriever import Retriever, default_corpus
+from .retriever import Retriever, default_corpus, default_index_dir
 from .search import SearchResult
 from .terminal import json_for_terminal, terminal_text
+from .watch import CorpusWatcher, IndexChanges
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="wait",
         action="store_false",
         help="fail at once if another process is writing the index (default: wait for it)",
+    )
+    index.add_argument(
+        "--watch",
+        action="store_true",
+        help="then keep the index up to date as files are added, changed or removed (until Ctrl-C)",
     )
     _index_options(index, corpus=False)
 
@@ -134,8 +143,14 @@ def _print_result(result: SearchResult, console: Console) -> None:
         console.print()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; returns the exit code."""
+def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None) -> int:
+    """Runs the command line; returns the exit code.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+        stop: ends ``index --watch`` when set (as Ctrl-C and SIGTERM do), for callers
+            that run it in a thread.
+    """
     args = build_parser().parse_args(argv)
     verbose = args.verbose or args.command == "index"
     configure_logging(logging.WARNING, project_level=logging.INFO if verbose else logging.WARNING)
@@ -149,13 +164,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             metrics = evaluate_beir(args.folder, args.split, args.index_dir, _config(args))
             print(json.dumps(metrics) if args.json else _beir_table(metrics))
             return 0
+        if args.command == "index" and args.watch:
+            return _index_and_watch(args, stop)
         retriever = _retriever(args)
         if args.command == "index":
-            where = terminal_text(str(retriever.info.path.parent))
-            print(
-                f"{len(retriever)} passages from {len(retriever.sources())} documents "
-                f"({retriever.embedded} embedded) in {where}"
-            )
+            _print_index(retriever)
         elif args.command == "query":
             result = retriever.search(args.question, k=args.k)
             if args.json:
@@ -175,6 +188,82 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _print_index(retriever: Retriever) -> None:
+    where = terminal_text(str(retriever.info.path.parent))
+    print(
+        f"{len(retriever)} passages from {len(retriever.sources())} documents "
+        f"({retriever.embedded} embedded) in {where}",
+        flush=True,  # --watch: a pipe reads it now, not when the command ends
+    )
+
+
+class _Follower:
+    """What ``index --watch`` does on each change: update the index, and print one line
+    saying what changed (nothing for a change that changed nothing indexed)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.retriever: Retriever | None = None  # set once the first index is built
+
+    def __call__(self, paths: set[Path]) -> None:
+        old = self.retriever
+        assert old is not None  # the watcher calls back only once run() has begun
+        new = Retriever.from_corpus(
+            self.args.paths or [default_corpus()],
+            self.args.index_dir,
+            _config(self.args),
+            encoder=old.encoder,  # loaded once, by the first update that embeds
+            wait=self.args.wait,
+        )
+        changes = IndexChanges.between(old, new)
+        self.retriever = new
+        old.close()  # nothing else searches it
+        if changes:
+            print(f"updated: {changes}", flush=True)
+
+
+def _index_and_watch(args: argparse.Namespace, stop: threading.Event | None) -> int:
+    """``index --watch``: index, then update the index on every change until Ctrl-C,
+    SIGTERM or ``stop``; returns 0 when stopped so."""
+    paths = args.paths or [default_corpus()]
+    index_dir = args.index_dir or default_index_dir(paths)
+    follower = _Follower(args)
+    watcher = CorpusWatcher(paths, follower, ignore=[index_dir], stop_event=stop)
+    # Watching starts before the first index is built, so that a file saved while it
+    # is being built (minutes, for a large new corpus) still gets indexed.
+    watcher.start()
+    try:
+        follower.retriever = _retriever(args)
+        _print_index(follower.retriever)
+        if not args.verbose:
+            # One line per update: the indexer's progress lines were for the first index.
+            logging.getLogger("retrieval.index").setLevel(logging.WARNING)
+        names = ", ".join(terminal_text(str(p)) for p in paths)
+        print(f"watching {names} for changes (Ctrl-C to stop)", flush=True)
+        # Ctrl-C is how watching ends.
+        with _stopped_by_sigterm(watcher), contextlib.suppress(KeyboardInterrupt):
+            watcher.run()
+    finally:
+        watcher.close()
+    print("stopped watching", flush=True)
+    return 0
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm(watcher: CorpusWatcher) -> Iterator[None]:
+    """SIGTERM stops ``watcher`` (once an update under way has finished) while inside.
+    Only the main thread can handle signals; in another, the caller's ``stop`` event
+    is the way to stop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda sig, frame: watcher.stop())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _table(metrics: dict[str, float]) -> str:

@@ -28,3 +28,8 @@ class IndexWriteError(RetrievalError):
 
 class IndexBusyError(IndexWriteError):
     """Another process is writing the index, and the caller asked not to wait."""
+
+
+class WatchError(RetrievalError):
+    """The corpus cannot be watched for changes (e.g. the system's limit of watched
+    folders is reached)."""

@@ -27,6 +27,8 @@ NOISY_LOGGERS = {
     "courlan": logging.ERROR,
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
+    # "1 change detected" on every save: the watchers log what an update did instead.
+    "watchfiles": logging.WARNING,
 }
 #: ``python -m retrieval``: the level name and a message, nothing else.
 SHORT_FORMAT = "%(levelname)s: %(message)s"

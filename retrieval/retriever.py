@@ -204,6 +204,11 @@ class Retriever:
         (measured on first use, then saved beside the index)."""
         return self._searcher.calibration
 
+    def files(self) -> dict[str, str]:
+        """The indexed corpus files (named as in :attr:`SourceInfo.file`) and a hash of
+        each one's content: what tells two versions of an index apart."""
+        return dict(self._index.manifest.sources)
+
     def close(self) -> None:
         """Releases the index's files (searching afterwards fails)."""
         self._index.close()

@@ -30,11 +30,10 @@ from telegram.ext import (
     filters,
 )
 
-from retrieval import Retriever
-
 from .. import texts
 from ..answer import AnswerComposer
 from ..config import BotConfig
+from ..reload import Reloader
 from ..service import QueryService
 from .access import Access
 from .delivery import Delivery, quietly
@@ -149,9 +148,9 @@ class TelegramBot:
         config: the settings (``token`` must be set).
         composer: answers questions.
         service: runs searches off the event loop (default: one built from ``config``).
-        rebuild: what ``/reload`` runs (in a worker thread) to get the new retriever
-            (default: index ``config.corpus`` again into ``config.index_dir``, reusing
-            the loaded model).
+        reloader: what ``/reload`` runs (default: index ``config.corpus`` again into
+            ``config.index_dir``, reusing the loaded model); pass ``--watch``'s, so that
+            the two never re-index at once.
 
     Raises:
         ValueError: ``config`` has no token.
@@ -162,7 +161,7 @@ class TelegramBot:
         config: BotConfig,
         composer: AnswerComposer,
         service: QueryService | None = None,
-        rebuild: Callable[[], Retriever] | None = None,
+        reloader: Reloader | None = None,
     ) -> None:
         if not config.token:
             raise ValueError("a bot token is required")
@@ -172,7 +171,11 @@ class TelegramBot:
         self.access = Access.from_config(config)
         self.delivery = Delivery(QuestionStore())
         self.handlers = Handlers(
-            composer, self.service, self.access, self.delivery, rebuild or self._rebuild
+            composer,
+            self.service,
+            self.access,
+            self.delivery,
+            reloader or Reloader.for_config(config, composer),
         )
 
     def build_application(self) -> BotApplication:
@@ -258,15 +261,6 @@ class TelegramBot:
 
     async def _post_shutdown(self, app: BotApplication) -> None:
         await self.service.stop()
-
-    def _rebuild(self) -> Retriever:
-        # The loaded model is shared: only the passages that changed are embedded.
-        current = self.composer.retriever
-        # Not waiting: if another process is indexing, the admin is told at once (and
-        # the bot keeps its index) instead of watching a reload that does not move.
-        return Retriever.from_corpus(
-            self.config.corpus or None, self.config.index_dir, encoder=current.encoder, wait=False
-        )
 
 
 def build_application(config: BotConfig, composer: AnswerComposer) -> BotApplication:

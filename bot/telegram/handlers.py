@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
-from collections.abc import Callable
 from typing import TypeAlias
 
 from telegram import (
@@ -27,10 +27,11 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from retrieval import QuestionError, RetrievalError, Retriever
+from retrieval import QuestionError, RetrievalError
 
 from .. import texts
 from ..answer import AnswerComposer
+from ..reload import ReloadBusy, Reloader
 from ..service import QueryService
 from .access import Access
 from .delivery import Delivery, quietly
@@ -60,7 +61,7 @@ class Handlers:
         service: runs searches off the event loop.
         access: whom to serve, and how often.
         delivery: sends the replies.
-        rebuild: what ``/reload`` runs (in a worker thread) to get the new retriever.
+        reloader: what ``/reload`` runs (in a worker thread; ``--watch`` runs it too).
     """
 
     def __init__(
@@ -69,14 +70,13 @@ class Handlers:
         service: QueryService,
         access: Access,
         delivery: Delivery,
-        rebuild: Callable[[], Retriever],
+        reloader: Reloader,
     ) -> None:
         self.composer = composer
         self.service = service
         self.access = access
         self.delivery = delivery
-        self.rebuild = rebuild
-        self._reloading = False
+        self.reloader = reloader
 
     # ------------------------------------------------------------------ commands
 
@@ -110,33 +110,34 @@ class Handlers:
         The rebuild runs in a worker thread while questions keep being answered from the
         old index; the new one is then swapped in by one reference assignment (searches
         already running finish on the old one). If the rebuild fails, nothing changes.
+        One reload at a time, whether an admin's or ``--watch``'s.
         """
         user = update.effective_user
         if user is None or not self.access.is_admin(user):
             if await self._admitted(update, context, count=False):
                 await self._notify(update, context, texts.ADMINS_ONLY)
             return
-        if self._reloading:
+        if self.reloader.busy:
             await self._notify(update, context, texts.RELOAD_BUSY)
             return
-        self._reloading = True
+        logger.info("reload requested by admin %d: indexing the corpus", user.id)
+        await self._notify(update, context, texts.RELOADING)
+        # Not waiting: another reload, or another process indexing, is reported at once
+        # (and the bot keeps its index) instead of a reload that does not move.
+        reload = functools.partial(self.reloader.reload, wait=False)
         try:
-            logger.info("reload requested by admin %d: indexing the corpus", user.id)
-            await self._notify(update, context, texts.RELOADING)
-            try:
-                retriever = await asyncio.get_running_loop().run_in_executor(None, self.rebuild)
-            except RetrievalError as exc:
-                logger.warning("reload failed: %s", exc)
-                await self._notify(update, context, f"{texts.RELOAD_FAILED} {exc}")
-                return
-            self.composer.swap(retriever)
-            documents = len(self.composer.sources())
-            logger.info("reloaded: %d passages from %d documents", len(retriever), documents)
-            await self._notify(
-                update, context, texts.reloaded(len(retriever), documents, retriever.embedded)
-            )
-        finally:
-            self._reloading = False
+            changes = await asyncio.get_running_loop().run_in_executor(None, reload)
+        except ReloadBusy:
+            await self._notify(update, context, texts.RELOAD_BUSY)
+            return
+        except RetrievalError as exc:
+            logger.warning("reload failed: %s", exc)
+            await self._notify(update, context, f"{texts.RELOAD_FAILED} {exc}")
+            return
+        logger.info("reloaded: %s", changes)
+        await self._notify(
+            update, context, texts.reloaded(changes.passages, changes.documents, changes.embedded)
+        )
 
     async def on_unknown_command(self, update: Update, context: Context) -> None:
         """An unknown command in a private chat."""

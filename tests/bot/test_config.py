@@ -137,3 +137,12 @@ def test_auto_mode_resolves_by_token() -> None:
     assert BotConfig(mode=Mode.AUTO).resolved_mode() is Mode.CONSOLE
     assert BotConfig(mode=Mode.AUTO, token="1:x").resolved_mode() is Mode.TELEGRAM
     assert BotConfig(mode=Mode.CONSOLE, token="1:x").resolved_mode() is Mode.CONSOLE
+
+
+def test_watch_is_off_by_default_and_keeps_a_chat_running() -> None:
+    assert parse_config([], {}).watch is False
+    assert parse_config(["--watch", "--console"], {}).watch is True
+    assert parse_config(["--watch"], {}).mode is Mode.TELEGRAM
+    with pytest.raises(ConfigurationError) as exc:
+        parse_config(["--watch", "--ask", "why?"], {})
+    assert str(exc.value) == "--watch keeps the bot running: it cannot be used with --ask"

@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,11 +68,18 @@ def _logging_restored() -> Iterator[None]:
                 logger.setLevel(levels.get(name, logging.NOTSET))
 
 
-def run_in_process(main: Callable[[], int | None], stdin: str = "") -> Outcome:
+def run_in_process(
+    main: Callable[[], int | None],
+    stdin: str = "",
+    out: io.StringIO | None = None,
+    err: io.StringIO | None = None,
+) -> Outcome:
     """Calls ``main`` as ``python -m`` would: ``sys.exit(main())``, with stdin, stdout
-    and stderr replaced; an uncaught exception is printed as a traceback on stderr and
-    exits 1, as the interpreter does."""
-    out, err = io.StringIO(), io.StringIO()
+    and stderr replaced (by ``out`` and ``err`` if given, to read them as it runs); an
+    uncaught exception is printed as a traceback on stderr and exits 1, as the
+    interpreter does."""
+    out = io.StringIO() if out is None else out
+    err = io.StringIO() if err is None else err
     code: int
     with (
         _logging_restored(),
@@ -92,6 +100,43 @@ def run_in_process(main: Callable[[], int | None], stdin: str = "") -> Outcome:
             traceback.print_exc()
             code = 1
     return Outcome(code, out.getvalue(), err.getvalue())
+
+
+class BackgroundRun:
+    """A command line's ``main`` running in a thread, as :func:`run_in_process` runs it,
+    for commands that run until stopped (``index --watch``): read what it has printed
+    so far with :meth:`output`, and :meth:`join` it once it has been told to stop.
+
+    stdout and stderr are the process's while it runs: the test's own thread must not
+    print meanwhile.
+
+    Args:
+        main: the command line, e.g. ``lambda: main(argv, stop=event)``.
+    """
+
+    def __init__(self, main: Callable[[], int | None]) -> None:
+        self._out, self._err = io.StringIO(), io.StringIO()
+        self._outcome: Outcome | None = None
+        self._thread = threading.Thread(target=self._run, args=(main,), name="main")
+        self._thread.start()
+
+    def _run(self, main: Callable[[], int | None]) -> None:
+        self._outcome = run_in_process(main, out=self._out, err=self._err)
+
+    def output(self) -> str:
+        """stdout, then stderr, as printed so far."""
+        return self._out.getvalue() + self._err.getvalue()
+
+    def join(self, timeout: float) -> Outcome:
+        """Waits for ``main`` to return.
+
+        Raises:
+            TimeoutError: it still runs after ``timeout`` seconds.
+        """
+        self._thread.join(timeout)
+        if self._outcome is None:
+            raise TimeoutError(f"still running after {timeout} s; output:\n{self.output()}")
+        return self._outcome
 
 
 @contextlib.contextmanager
