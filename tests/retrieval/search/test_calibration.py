@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import RetrievalConfig, Retriever
+from retrieval.search import Question
 from retrieval.search.calibration import (
     CALIBRATION_FILE,
     FALLBACK,
@@ -77,3 +78,16 @@ def test_a_question_naming_what_the_collection_never_mentions_is_not_answered(ca
 def test_names_the_collection_knows_even_misspelt_are_answered(calibrated, question):
     result = calibrated.search(question)
     assert result.answered and "Deepmotion" in result.hits[0].text
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("How do I create a branch in Mercurial?", ["Mercurial"]),
+        ("Who invested in Pateo? <b>x</b> Who else did?", ["Pateo"]),  # no function word
+        ("Is Node.js faster than C++ for utf8 work?", ["Node.js", "C++", "utf8"]),
+        ("what does PostgreSQL call an AIoT index?", ["PostgreSQL", "AIoT"]),
+    ],
+)
+def test_the_words_written_as_names(question, names):
+    assert Question.of(question, 1000).names() == names
