@@ -41,3 +41,10 @@ bench: setup
 
 calibrate: setup
 	$(PY) benchmarks/calibrate_threshold.py
+
+# The documentation collections of the issue-13 question sets (tests/data/dev_*.jsonl),
+# fetched from Debian packages into $DOCQA_COLLECTIONS or ~/.cache/docqa/collections.
+# Only the slow tests and python -m benchmarks.collections read them; the bot never does.
+.PHONY: collections
+collections: setup
+	$(PY) scripts/fetch_collections.py
