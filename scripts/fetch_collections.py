@@ -1,4 +1,5 @@
-"""Fetches the documentation collections of the development question sets from Debian.
+"""Fetches the documentation collections of the development question sets, and a large
+one to index, from Debian.
 
 Usage::
 
@@ -11,8 +12,10 @@ collection already present (its ``DEST/<name>.json`` written) is left as it is, 
 script can run again at no cost; delete the folder and its ``.json`` to fetch it anew.
 
 ``DEST`` is ``--dest``, else ``$DOCQA_COLLECTIONS``, else ``~/.cache/docqa/collections``.
-The bot never needs these: only the slow tests and ``python -m benchmarks.collections``
-read them. Standard library only, so that it runs before the project is installed.
+The bot never needs these: only the slow tests, ``python -m benchmarks.collections``
+(the collections of ``COLLECTIONS``) and ``python -m benchmarks.large_collection``
+(``LARGE_COLLECTIONS``) read them. Standard library only, so that it runs before the
+project is installed.
 
 The collections (``NAME``; all of them when none is given):
 
@@ -31,6 +34,14 @@ The collections (``NAME``; all of them when none is given):
 * ``nodejs``: ``nodejs-doc``, the Markdown sources of the Node.js API reference
   (``usr/share/doc/nodejs/api/*.md``, most of them gzipped by Debian and written here
   uncompressed), not the HTML and JSON built from them.
+
+And the large collection, without a question set:
+
+* ``postgresql``: ``postgresql-doc-15`` (or ``-16``, ``-17``: the first that
+  ``apt-get download`` finds, 15 being Debian 12's), the PostgreSQL manual, one HTML
+  page per section (about 1,170), indexed by ``python -m benchmarks.large_collection``
+  (time and memory of indexing 1,000 pages). The generated book index
+  (``bookindex.html``, the largest page, every entry a list of links) is left out.
 """
 
 from __future__ import annotations
@@ -66,6 +77,9 @@ class Collection:
             ``.gz`` is written uncompressed without that ending.
         recursive: whether sub-folders of ``root`` are included.
         exclude: file names (patterns) left out, with the reason in the module doc.
+        alternatives: other packages that ship the same pages, tried in order when
+            ``package`` cannot be downloaded (another release's version of it).
+            ``{package}`` in ``root`` is the package chosen.
     """
 
     name: str
@@ -74,8 +88,15 @@ class Collection:
     patterns: tuple[str, ...]
     recursive: bool
     exclude: tuple[str, ...] = ()
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """The packages that can provide the collection, in the order they are tried."""
+        return (self.package, *self.alternatives)
 
 
+#: The collections of the question sets ``tests/data/dev_<name>.jsonl``.
 COLLECTIONS: dict[str, Collection] = {
     c.name: c
     for c in (
@@ -97,6 +118,23 @@ COLLECTIONS: dict[str, Collection] = {
         ),
     )
 }
+#: Collections without a question set: what indexing a large collection costs.
+LARGE_COLLECTIONS: dict[str, Collection] = {
+    c.name: c
+    for c in (
+        Collection(
+            "postgresql",
+            "postgresql-doc-15",
+            "usr/share/doc/{package}/html",
+            ("*.html",),
+            recursive=False,
+            exclude=("bookindex.html",),
+            alternatives=("postgresql-doc-16", "postgresql-doc-17"),
+        ),
+    )
+}
+#: What the script fetches when no collection is named.
+ALL_COLLECTIONS: dict[str, Collection] = {**COLLECTIONS, **LARGE_COLLECTIONS}
 
 
 def default_dest() -> Path:
@@ -141,6 +179,28 @@ def download(package: str, cache: Path) -> Path:
     return found[-1]
 
 
+def download_any(packages: tuple[str, ...], cache: Path) -> tuple[Path, str]:
+    """The ``.deb`` of the first of ``packages`` already in ``cache``, else of the first
+    that downloads; with that package's name.
+
+    Raises:
+        FetchError: none of them could be downloaded (the first one's error).
+    """
+    for package in packages:
+        found = sorted(cache.glob(f"{package}_*.deb")) if cache.is_dir() else []
+        if found:
+            return found[-1], package
+    errors: list[FetchError] = []
+    for package in packages:
+        try:
+            return download(package, cache), package
+        except FetchError as exc:
+            errors.append(exc)
+    if len(packages) == 1:
+        raise errors[0]
+    raise FetchError(f"none of {', '.join(packages)} could be downloaded: {errors[0]}")
+
+
 def pages(collection: Collection, root: Path) -> Iterator[Path]:
     """The files of ``collection`` under the unpacked package's ``root``, in name order:
     regular files only (a link repeats a page it points to)."""
@@ -167,7 +227,7 @@ def fetch(collection: Collection, dest: Path) -> tuple[Path, bool]:
     folder = dest / collection.name
     if is_fetched(dest, collection.name):
         return folder, False
-    deb = download(collection.package, dest / ".packages")
+    deb, package = download_any(collection.packages, dest / ".packages")
     with tempfile.TemporaryDirectory(prefix=f".{collection.name}-", dir=dest) as tmp:
         unpacked = Path(tmp) / "unpacked"
         try:
@@ -176,9 +236,10 @@ def fetch(collection: Collection, dest: Path) -> tuple[Path, bool]:
             # A broken download would otherwise be reused by every later run.
             deb.unlink(missing_ok=True)
             raise FetchError(f"{exc} (removed {deb.name}: run again to download it anew)") from exc
-        root = unpacked / collection.root
+        root_name = collection.root.format(package=package)
+        root = unpacked / root_name
         if not root.is_dir():
-            raise FetchError(f"{deb.name} has no {collection.root}/")
+            raise FetchError(f"{deb.name} has no {root_name}/")
         # Written beside the final folder and renamed into place, so that an interrupted
         # run never leaves a half-filled collection that looks complete.
         staging = Path(tmp) / "pages"
@@ -200,10 +261,10 @@ def fetch(collection: Collection, dest: Path) -> tuple[Path, bool]:
         staging.rename(folder)
     record = {
         "name": collection.name,
-        "package": collection.package,
+        "package": package,
         "version": version,
         "deb": deb.name,
-        "root": collection.root,
+        "root": root_name,
         "files": count,
     }
     manifest_path(dest, collection.name).write_text(json.dumps(record, indent=2) + "\n")
@@ -219,7 +280,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "names",
         nargs="*",
         metavar="NAME",
-        help=f"collections to fetch (default: all): {', '.join(COLLECTIONS)}",
+        help=f"collections to fetch (default: all): {', '.join(ALL_COLLECTIONS)}",
     )
     parser.add_argument(
         "--dest",
@@ -228,9 +289,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="destination folder (default: $DOCQA_COLLECTIONS or ~/.cache/docqa/collections)",
     )
     args = parser.parse_args(argv)
-    unknown = [name for name in args.names if name not in COLLECTIONS]
+    unknown = [name for name in args.names if name not in ALL_COLLECTIONS]
     if unknown:
-        parser.error(f"unknown collection {unknown[0]!r} (choose from {', '.join(COLLECTIONS)})")
+        parser.error(
+            f"unknown collection {unknown[0]!r} (choose from {', '.join(ALL_COLLECTIONS)})"
+        )
     return args
 
 
@@ -239,8 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     dest: Path = (args.dest or default_dest()).expanduser()
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        for name in args.names or list(COLLECTIONS):
-            folder, fetched = fetch(COLLECTIONS[name], dest)
+        for name in args.names or list(ALL_COLLECTIONS):
+            folder, fetched = fetch(ALL_COLLECTIONS[name], dest)
             files = json.loads(manifest_path(dest, name).read_text())["files"]
             state = "fetched" if fetched else "already present"
             print(f"{name}: {files} files in {folder} ({state})")
