@@ -3,6 +3,7 @@ extracted with trafilatura, its structure kept: headings, paragraphs, lists, tab
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ def read(
         import trafilatura
         from lxml import etree
         from trafilatura.settings import use_config
+        from trafilatura.xpaths import BODY_XPATH
     except ImportError as exc:  # an install problem, reported per file rather than crashing
         raise UnreadableFile(f"reading HTML needs trafilatura ({reason(exc)})") from exc
     config = use_config()
@@ -50,18 +52,21 @@ def read(
     config.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_HTML_BYTES))
     try:
         # Bytes, not text: trafilatura detects the encoding from the page itself.
-        xml = trafilatura.extract(
-            raw,
-            output_format="xml",
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-            include_links=False,
-            favor_recall=options.favor_recall,
-            date_extraction_params=_DATE_PARAMS,
-            config=config,
-        )
+        tree = trafilatura.load_html(raw, MAX_HTML_BYTES)  # None: not HTML (logged)
+        xml = None
+        if tree is not None:
+            xml = trafilatura.extract(
+                _prepared(tree, BODY_XPATH),
+                output_format="xml",
+                with_metadata=True,
+                include_comments=False,
+                include_tables=True,
+                include_images=False,
+                include_links=False,
+                favor_recall=options.favor_recall,
+                date_extraction_params=_DATE_PARAMS,
+                config=config,
+            )
         root = etree.fromstring(xml.encode("utf-8")) if xml else None
     except Exception as exc:  # trafilatura and lxml raise many kinds on broken input
         raise UnreadableFile(f"HTML extraction failed ({reason(exc)})") from exc
@@ -128,9 +133,8 @@ class _Blocks:
                 self._add(" | ".join(c for c in cells if c), BlockKind.TABLE_ROW)
         elif tag == "code":
             self._add(_code(element), BlockKind.CODE)
-        elif tag in _CONTAINERS and any(child.tag in _BLOCK_TAGS for child in element):
-            for child in element:
-                self._element(child)
+        elif tag in _CONTAINERS and _holds_blocks(element):
+            self._children(element)
         elif tag and tag not in _NO_TEXT_TAGS:  # p, quote, …
             self._add(_text(element), BlockKind.PARAGRAPH)
 
@@ -182,15 +186,97 @@ class _Blocks:
         self.level, self.heading, self.metadata = level, heading, metadata
 
     def _element_children(self, element: Any) -> None:
-        if any(child.tag in _BLOCK_TAGS for child in element):
-            for child in element:
-                self._element(child)
+        if _holds_blocks(element):
+            self._children(element)
         else:
             self._add(_text(element), BlockKind.PARAGRAPH)
+
+    def _children(self, element: Any) -> None:
+        """A container's blocks, in order, with the text that runs between them (a
+        sentence after a list, in a quote) a paragraph of its own, not dropped."""
+        blocks = _block_tags(element)
+        run = [element.text or ""]
+        for child in element:
+            if child.tag in blocks:
+                self._add(fix("".join(run)), BlockKind.PARAGRAPH)
+                run = []
+                self._element(child)
+            else:  # inline: emphasis, a name in code, a line break
+                run.append(" " if child.tag == "lb" else "".join(child.itertext()))
+            run.append(child.tail or "")
+        self._add(fix("".join(run)), BlockKind.PARAGRAPH)
 
 
 # Elements of trafilatura's XML that are blocks of their own.
 _BLOCK_TAGS = frozenset({"p", "list", "table", "code", "quote", "head", "div"})
+
+
+def _block_tags(element: Any) -> frozenset[str]:
+    """The tags of a container's children that are blocks of their own: ``<code>`` is
+    not when text runs around it (a name inside the text: PostgreSQL's synopses are
+    quotes of text and ``<code>``, and were read as their names alone)."""
+    loose = (element.text or "").strip() or any((c.tail or "").strip() for c in element)
+    return _BLOCK_TAGS - {"code"} if loose else _BLOCK_TAGS
+
+
+def _holds_blocks(element: Any) -> bool:
+    """Whether a container's children are blocks to read one by one."""
+    tags = _block_tags(element)
+    return any(child.tag in tags for child in element)
+
+
+def _prepared(tree: Any, frames: list[Any]) -> Any:
+    """The page as trafilatura should see it, so that it keeps all of the content.
+
+    * A section whose id is its heading's slug (Sphinx, MkDocs: ``<section
+      id="sharing-a-berth"><h2>Sharing a berth``) loses the id: trafilatura discards
+      elements whose id holds words such as "share", "related", "nav" or "cookie",
+      and this id only names the section (its anchor is read from the page apart).
+    * An empty anchor opening a heading (DocBook's ``<h2><a name="x"></a>Title``) is
+      taken out: trafilatura dropped the heading.
+    * When trafilatura would find no frame in the page (none of its ``BODY_XPATH``: no
+      ``<article>``, ``<main>``, ``div#content``…) its body is framed as an article,
+      the landmarks that are not content (``nav``, ``header``, ``footer``, ``aside``,
+      their ARIA roles) left outside. Without a frame trafilatura only gathers loose
+      paragraphs, tables and code: the headings and lists of DocBook pages (the
+      PostgreSQL and Git manuals) and of sqlite.org were dropped. In a frame its usual
+      pruning (boilerplate classes, link-heavy blocks) still applies.
+    """
+    for section in tree.xpath("//*[@id][h1|h2|h3|h4|h5|h6][.//p]"):
+        heading = section.xpath("(h1|h2|h3|h4|h5|h6)[1]")[0]
+        if _slug(section.get("id")) == _slug(heading.text_content()):
+            del section.attrib["id"]
+    for anchor in tree.xpath("(//h1|//h2|//h3|//h4|//h5|//h6)/a[not(node())]"):
+        anchor.drop_tag()
+    body = tree.find(".//body")
+    if body is None or any(next(iter(frame(tree)), None) is not None for frame in frames):
+        return tree
+    content = [child for child in body if not _landmark(child)]
+    if not content:
+        return tree
+    article = body.makeelement("article", {})
+    article.text, body.text = body.text, None
+    article.extend(content)
+    body.insert(0, article)
+    return tree
+
+
+def _slug(text: str) -> str:
+    """Words of ``text``, lower case, joined by hyphens (an id made from a heading)."""
+    return "-".join(_WORDS.findall(strip_permalink(text).casefold()))
+
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+# The page landmarks that are not its content, by element and by ARIA role.
+_LANDMARK_TAGS = frozenset({"nav", "header", "footer", "aside"})
+_LANDMARK_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+
+
+def _landmark(element: Any) -> bool:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    return tag in _LANDMARK_TAGS or str(element.get("role") or "") in _LANDMARK_ROLES
 
 
 def _page(raw: bytes) -> Any:
