@@ -9,11 +9,14 @@ import logging
 import os
 import shutil
 import sqlite3
+import sys
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from ..config import RetrievalConfig
 from ..encoder import Encoder
@@ -32,6 +35,8 @@ logger = logging.getLogger(__name__)
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 # Less free space than this after a failed write without an errno means the disk filled.
 _NEARLY_FULL = 1 << 20
+#: Reading more files than this shows a progress bar on a terminal (as embedding does).
+_READ_PROGRESS_FILES = 20
 
 
 @dataclass
@@ -121,7 +126,7 @@ class IndexBuilder:
             if unwritable is not None:
                 raise unwritable
             skips = SkipLog(logger)
-            parts = [self._part(file, previous, skips) for file in files]
+            parts = [self._part(file, previous, skips) for file in self._reading(files, previous)]
             skips.close()
         finally:
             if previous is not None:
@@ -215,6 +220,14 @@ class IndexBuilder:
             )
             return False
         return True
+
+    def _reading(self, files: list[SourceFile], previous: _Stored | None) -> Iterator[SourceFile]:
+        """``files``, with a progress bar on a terminal when many of them are read
+        (reading and splitting a 1,000-page collection takes minutes)."""
+        known = previous.manifest.sources if previous is not None else {}
+        read = sum(1 for f in files if known.get(f.source) != f.content_hash)
+        shown = sys.stderr.isatty() and read > _READ_PROGRESS_FILES
+        yield from tqdm(files, unit="file", desc="Reading", disable=not shown)
 
     def _part(self, file: SourceFile, previous: _Stored | None, skips: SkipLog) -> _Part:
         """The file's passages; a file that yields none is still recorded, so that it is
