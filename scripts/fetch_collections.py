@@ -34,6 +34,10 @@ The collections (``NAME``; all of them when none is given):
 * ``nodejs``: ``nodejs-doc``, the Markdown sources of the Node.js API reference
   (``usr/share/doc/nodejs/api/*.md``, most of them gzipped by Debian and written here
   uncompressed), not the HTML and JSON built from them.
+* ``flask``: ``python-flask-doc``, Flask's documentation as Sphinx builds it (every
+  page under ``usr/share/doc/python-flask-doc/html``, sub-folders included), not the
+  reStructuredText sources in ``_sources/`` (``*.rst.txt``); the generated index,
+  module index and search pages (links and a script, no text) are left out.
 
 And the large collection, without a question set:
 
@@ -115,6 +119,14 @@ COLLECTIONS: dict[str, Collection] = {
             "usr/share/doc/nodejs/api",
             ("*.md", "*.md.gz"),
             recursive=False,
+        ),
+        Collection(
+            "flask",
+            "python-flask-doc",
+            "usr/share/doc/python-flask-doc/html",
+            ("*.html",),
+            recursive=True,
+            exclude=("genindex.html", "search.html", "py-modindex.html"),
         ),
     )
 }

@@ -20,12 +20,13 @@ from .document import Block, BlockKind, Document
 from .passage import CODE, SECTION, Passage
 from .sentences import sentence_spans
 
-#: A passage takes a further block only while it is shorter than this share of the
-#: limit (120 characters of 800): short blocks (list items, one-line answers, option
-#: entries, labels) join their neighbours, paragraphs of a normal length stay passages
-#: of their own. Measured on the dev sets: packing to a quarter of the limit cost the
-#: seeds set a first rank (an answer of 130 characters joined the paragraph after it
-#: and lost to a neighbour), packing to the whole limit two on seeds + BBC.
+#: Outside a titled section that fits whole, a passage takes a further block only while
+#: it is shorter than this share of the limit (120 characters of 800): short blocks
+#: (list items, one-line answers, option entries, labels) join their neighbours,
+#: paragraphs of a normal length stay passages of their own. Measured on the dev sets:
+#: packing to a quarter of the limit cost the seeds set a first rank (an answer of 130
+#: characters joined the paragraph after it and lost to a neighbour), packing to the
+#: whole limit two on seeds + BBC.
 PACK_SHARE = 0.15
 #: Code longer than this many times the passage limit is cut between lines; shorter
 #: code stays whole in a passage of its own (a snippet cut in two answers nothing).
@@ -44,7 +45,13 @@ def split_document(document: Document, max_chars: int) -> list[Passage]:
             if fold(block.text) not in seen:
                 seen.add(fold(block.text))
                 blocks.append(block)
-        pieces.extend((chunk, path) for chunk in _pack(_units(blocks, max_chars), max_chars))
+        units = list(_units(blocks, max_chars))
+        # A titled section short enough is one passage: an FAQ's answer, an option's
+        # description, a short how-to step with its command. Text without headings
+        # (news, plain notes) keeps paragraph passages (see PACK_SHARE).
+        whole = bool(path) and sum(len(text) + 1 for text, _ in units) <= max_chars + 1
+        share = 1.0 if whole else PACK_SHARE
+        pieces.extend((chunk, path) for chunk in _pack(iter(units), max_chars, share))
     return [
         Passage(
             id=_passage_id(document.source, position, path, chunk.text),
@@ -68,10 +75,10 @@ class _Chunk:
         self.block_metadata = metadata
         self.size = 0
 
-    def fits(self, text: str, metadata: dict[str, Any], max_chars: int) -> bool:
+    def fits(self, text: str, metadata: dict[str, Any], max_chars: int, share: float) -> bool:
         return (
             metadata == self.block_metadata
-            and self.size < PACK_SHARE * max_chars
+            and self.size < share * max_chars
             and self.size + 1 + len(text) <= max_chars
         )
 
@@ -93,11 +100,12 @@ class _Chunk:
         return {**self.block_metadata, **extra}
 
 
-def _pack(units: Iterator[tuple[str, Block]], max_chars: int) -> Iterator[_Chunk]:
-    """Consecutive units joined, a line each, while they fit in ``max_chars``."""
+def _pack(units: Iterator[tuple[str, Block]], max_chars: int, share: float) -> Iterator[_Chunk]:
+    """Consecutive units joined, a line each, while they fit in ``max_chars`` and the
+    passage is shorter than ``share`` of it."""
     chunk: _Chunk | None = None
     for text, block in units:
-        if chunk is not None and not chunk.fits(text, block.metadata, max_chars):
+        if chunk is not None and not chunk.fits(text, block.metadata, max_chars, share):
             yield chunk
             chunk = None
         if chunk is None:

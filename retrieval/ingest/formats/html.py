@@ -234,6 +234,10 @@ def _prepared(tree: Any, frames: list[Any]) -> Any:
       and this id only names the section (its anchor is read from the page apart).
     * An empty anchor opening a heading (DocBook's ``<h2><a name="x"></a>Title``) is
       taken out: trafilatura dropped the heading.
+    * The title of a box set in the text (DocBook's ``<div class="note"><h3>Note</h3>
+      <p>…</p></div>`` and the text going on after it) becomes a label opening the
+      box's text ("Note:"): as a heading it would have headed every paragraph after
+      the box, up to the next real heading.
     * When trafilatura would find no frame in the page (none of its ``BODY_XPATH``: no
       ``<article>``, ``<main>``, ``div#content``…) its body is framed as an article,
       the landmarks that are not content (``nav``, ``header``, ``footer``, ``aside``,
@@ -248,17 +252,100 @@ def _prepared(tree: Any, frames: list[Any]) -> Any:
             del section.attrib["id"]
     for anchor in tree.xpath("(//h1|//h2|//h3|//h4|//h5|//h6)/a[not(node())]"):
         anchor.drop_tag()
+    for heading in tree.xpath(_HEADINGS):
+        if _box_title(heading):
+            _label(heading)
     body = tree.find(".//body")
-    if body is None or any(next(iter(frame(tree)), None) is not None for frame in frames):
+    found = next((f for f in (next(iter(x(tree)), None) for x in frames) if f is not None), None)
+    if found is not None:
+        _gather_sections(found)
+    if body is None or found is not None:
         return tree
     content = [child for child in body if not _landmark(child)]
     if not content:
         return tree
+    for child in content:
+        if _beside(child):  # a section is content, whatever its id or class says
+            _unmark(child)
     article = body.makeelement("article", {})
     article.text, body.text = body.text, None
     article.extend(content)
     body.insert(0, article)
     return tree
+
+
+_HEADINGS = "//h1|//h2|//h3|//h4|//h5|//h6"
+_HEADING_IN_OR_AT = (
+    "self::h1|self::h2|self::h3|self::h4|self::h5|self::h6|.//h1|.//h2|.//h3|.//h4|.//h5|.//h6"
+)
+# A heading, and a paragraph of at least a short sentence's length.
+_SECTION_TEST = (
+    "(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6) and .//p[string-length(normalize-space()) >= 40]"
+)
+# Elements that set a box in the text; sections (<section>, <article>) are never boxes.
+_BOX_TAGS = frozenset({"div", "aside", "blockquote"})
+
+
+def _gather_sections(frame: Any) -> None:
+    """Moves the sections beside the frame trafilatura reads into it: AsciiDoc frames a
+    manual page's text in ``<div id="content">`` and puts its title and NAME section
+    ("git-stash - Stash the changes in a dirty working directory away") beside it, in
+    ``<div id="header">``, which trafilatura would never read."""
+    parent = frame.getparent()
+    if parent is None:
+        return
+    before = [e for e in frame.itersiblings(preceding=True) if _beside(e)]
+    after = [e for e in frame.itersiblings() if _beside(e)]
+    for element in before:  # nearest first: each goes to the front
+        _unmark(element)
+        frame.insert(0, element)
+    for element in after:
+        _unmark(element)
+        frame.append(element)
+
+
+def _beside(element: Any) -> bool:
+    """A block beside the frame that holds a section and is no page landmark."""
+    return (
+        isinstance(element.tag, str)
+        and not _landmark(element)
+        and bool(element.xpath(_SECTION_TEST))
+    )
+
+
+def _unmark(element: Any) -> None:
+    """Drops the id and class by which trafilatura would take a section for furniture
+    ("header", "related", …): it is content whatever they say."""
+    element.attrib.pop("id", None)
+    element.attrib.pop("class", None)
+
+
+def _box_title(heading: Any) -> bool:
+    """Whether a heading titles a box inside a section rather than a section: it opens
+    a ``div`` (or ``aside``, ``blockquote``) holding no other heading, and the text
+    around the box goes on after it (its next sibling holds no heading)."""
+    box = heading.getparent()
+    if box is None or box.tag not in _BOX_TAGS or (box.text or "").strip():
+        return False
+    elements = [c for c in box if isinstance(c.tag, str)]
+    if elements[0] is not heading or len(box.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")) > 1:
+        return False
+    if not (heading.tail or "").strip() and heading.getnext() is None:
+        return False  # nothing in the box but its title
+    after = box.getnext()
+    while after is not None and not isinstance(after.tag, str):
+        after = after.getnext()
+    return after is not None and not after.xpath(_HEADING_IN_OR_AT)
+
+
+def _label(heading: Any) -> None:
+    """A box's title as the label of its text: ``<p>Note:</p>``."""
+    text = " ".join(heading.text_content().split())
+    for child in list(heading):
+        heading.remove(child)
+    heading.attrib.clear()
+    heading.tag = "p"
+    heading.text = text if not text or text.endswith((":", ".", "!", "?")) else f"{text}:"
 
 
 def _slug(text: str) -> str:

@@ -97,6 +97,25 @@ def test_a_short_section_is_one_passage_under_its_heading_path() -> None:
     assert first.embedding_text(True)[start:end] == "It does not switch to it."
 
 
+def test_a_titled_section_that_fits_is_one_passage_untitled_text_keeps_paragraphs() -> None:
+    paragraphs = [
+        "The harbour opens at six every morning and closes at ten at night, all year round,"
+        " except on the two days of the regatta in August.",
+        "Boats longer than twelve metres must book a berth a day ahead of their arrival, by"
+        " radio on channel nine or at the harbour office.",
+        "Fuel is sold at the north quay only, and payment is by card at the pump itself; the"
+        " pump closes an hour before the harbour does.",
+    ]
+    titled = _doc(Block("Opening hours", BlockKind.HEADING, level=2), *map(Block, paragraphs))
+    [passage] = split_document(titled, 800)  # before: three passages, one per paragraph
+    assert passage.text == "\n".join(paragraphs)
+    assert passage.section == ("Opening hours",)
+    # Without a heading (news, notes), paragraphs of a normal length stay apart.
+    assert [p.text for p in split_document(_doc(*map(Block, paragraphs)), 800)] == paragraphs
+    # A titled section over the limit is cut between its blocks.
+    assert len(split_document(titled, 200)) > 1
+
+
 def test_a_long_section_is_cut_between_blocks_each_part_under_the_heading() -> None:
     paragraphs = [
         f"Paragraph {i} explains one more rule of the harbour at length." for i in range(20)

@@ -193,3 +193,32 @@ def test_documentation_page_sections_anchors_entries_and_code(tmp_path: Path) ->
     assert code.text[start:end] == "moor --bow 2 --stern 2\n  --check-lines"
     assert any(p.section == () and "After the list" in p.text for p in by_text.values())
     assert not any("Next topic" in p.text for p in passages)
+
+
+BOX_PAGE = """<html><head><title>Submodules</title></head><body><div class="book">
+<div class="chapter"><div class="titlepage"><h1 class="title">Submodules</h1></div>
+<div class="section"><div class="titlepage"><h2 class="title">Adding a submodule</h2></div>
+<p>Create the superproject first, then add each submodule to it with one command.</p>
+<div class="note"><h3 class="title">Note</h3><p>Do not use local URLs here if you plan
+to publish your superproject.</p></div>
+<p>See what files git submodule created in the superproject after the command.</p>
+</div>
+<div class="section"><div class="titlepage"><h2 class="title">Pitfalls</h2></div>
+<p>Always publish the submodule change before publishing the superproject change.</p>
+</div></div></div></body></html>"""
+
+
+def test_a_box_title_labels_its_box_and_heads_nothing_after_it(tmp_path: Path) -> None:
+    # Before: "Note" was a heading, so every paragraph after the box, up to the next
+    # heading, had the path "Adding a submodule › Note".
+    [doc] = _read(tmp_path, BOX_PAGE, "submodules.html")
+    passages = split_document(doc, 800)
+    sections = {p.text: p.section for p in passages}
+    assert all("Note" not in path for path in sections.values())
+    [note] = [p for p in passages if "local URLs" in p.text]
+    assert "\nNote:\nDo not use local URLs" in note.text  # a label opening the box
+    assert note.section == ("Adding a submodule",)
+    [after] = [p for p in passages if "See what files" in p.text]
+    assert after.section == ("Adding a submodule",)
+    [pitfall] = [p for p in passages if "Always publish" in p.text]
+    assert pitfall.section == ("Pitfalls",)
