@@ -20,7 +20,6 @@ from rich.text import Text
 from .config import RetrievalConfig
 from .errors import QuestionError, RetrievalError
 from .evaluation import RANKERS, evaluate, evaluate_beir, read_eval_set
-from .ingest import SECTION_SEPARATOR
 from .logs import configure_logging
 from .retriever import Retriever, default_corpus, default_index_dir
 from .search import SearchResult
@@ -132,7 +131,7 @@ def _print_result(result: SearchResult, console: Console) -> None:
         heading.append(f" ({terminal_text(hit.source)})", style="not bold")
         console.print(heading)
         if hit.section:
-            path = SECTION_SEPARATOR.join(terminal_text(x) for x in hit.section)
+            path = terminal_text(hit.heading_path)
             console.print(Text(path, style="italic"))
         text = Text()
         for piece, styles in hit.styled():

@@ -15,7 +15,7 @@ from rich.padding import Padding
 from rich.style import Style
 from rich.text import Text
 
-from retrieval import SECTION_SEPARATOR, Hit, SourceInfo, terminal_text
+from retrieval import Hit, SourceInfo, terminal_text
 
 from .. import texts
 from ..answer import Answer, attribution
@@ -86,7 +86,7 @@ class ConsoleRenderer:
             Text(f"{hit.rank}. {terminal_text(hit.title)}", style="bold cyan"),
         ]
         if hit.section:
-            path = SECTION_SEPARATOR.join(terminal_text(x) for x in hit.section)
+            path = terminal_text(hit.heading_path)
             lines.append(self._indented(Text(path, style="italic")))
         lines.append(self._indented(body))
         meta = " · ".join(terminal_text(part) for part in attribution(hit))

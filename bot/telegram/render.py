@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from retrieval import SECTION_SEPARATOR, Hit, SourceInfo
+from retrieval import Hit, SourceInfo
 
 from .. import texts
 from ..answer import Answer, attribution
@@ -33,7 +33,7 @@ def hit_block(hit: Hit) -> list[Line]:
     in bold, then what is known of the source."""
     block = text_line(f"{hit.rank}. {hit.title}", "b")
     if hit.section:
-        block += text_line(SECTION_SEPARATOR.join(hit.section), "i")
+        block += text_line(hit.heading_path, "i")
     runs = [Run(piece, _tags(styles)) for piece, styles in hit.styled()]
     block += lines(runs, quote=True)
     block += _attribution(hit)

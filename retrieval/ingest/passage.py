@@ -14,6 +14,23 @@ SECTION = "section"
 CODE = "code"
 #: How a heading path is written on one line (embedded, indexed, shown).
 SECTION_SEPARATOR = " › "
+#: A heading longer than this is shortened in a passage's context (see
+#: :func:`short_heading`).
+CONTEXT_HEADING_CHARS = 60
+
+
+def short_heading(heading: str) -> str:
+    """A heading as a passage's context gives it: whole when short; an API entry's
+    signature as its name (``class flask.Flask(import_name, static_url_path=None, …)``
+    is ``class flask.Flask(…)``); other long text cut at a word. Three nested
+    signatures would otherwise fill half of what the model reads of a passage."""
+    if len(heading) <= CONTEXT_HEADING_CHARS:
+        return heading
+    bracket = heading.find("(")
+    if 0 < bracket <= CONTEXT_HEADING_CHARS:
+        return heading[:bracket] + "(…)"
+    cut = heading.rfind(" ", 0, CONTEXT_HEADING_CHARS)
+    return heading[: cut if cut > 0 else CONTEXT_HEADING_CHARS] + " …"
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,7 @@ class Passage:
         (``with_title``) and the heading path. Empty if neither."""
         lines = [self.title] if with_title else []
         if self.section:
-            lines.append(SECTION_SEPARATOR.join(self.section))
+            lines.append(SECTION_SEPARATOR.join(map(short_heading, self.section)))
         return "".join(f"{line}\n" for line in lines)
 
     def embedding_text(self, with_title: bool) -> str:

@@ -6,6 +6,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..ingest.passage import SECTION_SEPARATOR, short_heading
+
 if TYPE_CHECKING:
     from ..ingest import Passage
 
@@ -102,6 +104,12 @@ class Hit:
         document's first heading)."""
         path = self.metadata.get("section")
         return tuple(str(x) for x in path) if isinstance(path, list) else ()
+
+    @property
+    def heading_path(self) -> str:
+        """The heading path on one line, as answers show it: long headings shortened
+        (an API entry's signature to its name, see ``short_heading``)."""
+        return SECTION_SEPARATOR.join(short_heading(h) for h in self.section)
 
     @property
     def link(self) -> str | None:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from retrieval import Encoder, Hit, Retriever, SearchResult, SourceInfo, cli
 from retrieval.cli import main
+from retrieval.index import FORMAT_VERSION
 from tests.support.cli import retrieval_main
 from tests.support.paths import DEV_SET, ROOT
 from tests.support.terminal import (
@@ -277,7 +278,7 @@ def test_stats_shows_the_index_and_its_calibrated_threshold(seeds_index_dir):
     out = retrieval_main(["stats", "--index-dir", str(seeds_index_dir)])
     assert out.returncode == 0, out.stderr
     first, threshold = out.stdout.splitlines()
-    assert first.startswith("3 documents, ") and "format 7" in first
+    assert first.startswith("3 documents, ") and f"format {FORMAT_VERSION}" in first
     assert threshold.startswith("no-answer threshold 0.280: the upper 40% of ")
     as_json = json.loads(
         retrieval_main(["stats", "--index-dir", str(seeds_index_dir), "--json"]).stdout

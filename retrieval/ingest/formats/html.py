@@ -238,6 +238,8 @@ def _prepared(tree: Any, frames: list[Any]) -> Any:
       <p>…</p></div>`` and the text going on after it) becomes a label opening the
       box's text ("Note:"): as a heading it would have headed every paragraph after
       the box, up to the next real heading.
+    * Permalink marks (an in-page link whose text is only "¶", "§", "#" or a link
+      symbol) go: Sphinx puts them after every heading, API term and code caption.
     * When trafilatura would find no frame in the page (none of its ``BODY_XPATH``: no
       ``<article>``, ``<main>``, ``div#content``…) its body is framed as an article,
       the landmarks that are not content (``nav``, ``header``, ``footer``, ``aside``,
@@ -255,6 +257,9 @@ def _prepared(tree: Any, frames: list[Any]) -> Any:
     for heading in tree.xpath(_HEADINGS):
         if _box_title(heading):
             _label(heading)
+    for link in tree.xpath("//a[starts-with(@href, '#')]"):
+        if not strip_permalink(" " + link.text_content()).strip():
+            link.drop_tree()  # a permalink mark (Sphinx's ¶ after a term or a caption)
     body = tree.find(".//body")
     found = next((f for f in (next(iter(x(tree)), None) for x in frames) if f is not None), None)
     if found is not None:

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from retrieval.ingest import Block, BlockKind, Document, Section, split_document, split_text
+from retrieval.ingest.passage import short_heading
 from retrieval.ingest.sections import build_document
 from retrieval.ingest.sentences import sentence_spans
 
@@ -158,3 +159,24 @@ def test_blocks_of_two_pages_never_share_a_passage() -> None:
         ("On page one.", 1),
         ("On page two.", 2),
     ]
+
+
+def test_long_headings_are_shortened_in_the_context_the_model_reads() -> None:
+    signature = (
+        "class flask.Flask(import_name, static_url_path=None, static_folder='static',"
+        " static_host=None, host_matching=False)"
+    )
+    prose = "A heading that goes on and on about what the section holds, well past sixty letters"
+    doc = _doc(
+        Block("API", BlockKind.HEADING, level=1),
+        Block(signature, BlockKind.HEADING, level=2),
+        Block(prose, BlockKind.HEADING, level=3),
+        Block("The flask object implements a WSGI application."),
+    )
+    [passage] = split_document(doc, 800)
+    assert passage.section == ("API", signature, prose)  # kept whole in the metadata
+    assert passage.context(False) == (
+        "API › class flask.Flask(…) › "
+        "A heading that goes on and on about what the section holds, …\n"
+    )
+    assert short_heading("Creating a branch") == "Creating a branch"

@@ -164,7 +164,8 @@ each evening before dark, as the harbour rules require.</p>
 <dt id="faq-fee">How much does a night cost?</dt>
 <dd><p>A night at the quay costs twelve euros for boats under ten metres.</p>
 <p>Longer boats pay two euros more for each metre beyond ten.</p></dd>
-<dt>--force</dt><dd><p>Moor even when the basin is full.</p></dd>
+<dt id="opt-force">--force<a class="headerlink" href="#opt-force">¶</a></dt>
+<dd><p>Moor even when the basin is full.</p></dd>
 </dl>
 <pre><code>moor --bow 2 --stern 2
   --check-lines
