@@ -33,7 +33,10 @@ def clean_text(text: str) -> str:
     """Collapses white space and drops control characters."""
     # Checked at C speed first: a character at a time costs 0.3 s per MB.
     if not text.replace("\n", " ").replace("\t", " ").isprintable():
-        text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+        # White space of any kind (a no-break space: "Section\xa023.3") stays a space.
+        text = "".join(
+            ch if ch.isprintable() else " " for ch in text if ch.isspace() or ch.isprintable()
+        )
     return " ".join(text.split())
 
 
@@ -53,7 +56,11 @@ def fix_code(text: str) -> str:
     tabs expanded, trailing blanks and blank lines around it removed, the indentation
     all its lines share taken off."""
     text = repair(text).expandtabs(4)
-    text = "".join(ch for ch in text if ch == "\n" or ch.isprintable() or ch == " ")
+    text = "".join(
+        ch if ch.isprintable() or ch == "\n" else " "
+        for ch in text
+        if ch.isspace() or ch.isprintable()
+    )
     lines = [line.rstrip() for line in text.split("\n")]
     while lines and not lines[0]:
         lines.pop(0)

@@ -38,7 +38,11 @@ def split_document(document: Document, max_chars: int) -> list[Passage]:
     sentence longer than that is cut between words; code may run to
     ``CODE_STRETCH × max_chars``)."""
     pieces: list[tuple[_Chunk, tuple[str, ...]]] = []
-    for path, section in document.sections():
+    sections = list(document.sections())
+    # In a document with headings, the text before the first one is its title's section
+    # (a manual page's introduction); a document without any (news) has no sections.
+    titled = any(path for path, _ in sections)
+    for path, section in sections:
         seen: set[str] = set()  # web pages repeat a section's lines (subtitles, captions)
         blocks = []
         for block in section.blocks:
@@ -47,9 +51,10 @@ def split_document(document: Document, max_chars: int) -> list[Passage]:
                 blocks.append(block)
         units = list(_units(blocks, max_chars))
         # A titled section short enough is one passage: an FAQ's answer, an option's
-        # description, a short how-to step with its command. Text without headings
-        # (news, plain notes) keeps paragraph passages (see PACK_SHARE).
-        whole = bool(path) and sum(len(text) + 1 for text, _ in units) <= max_chars + 1
+        # description, a short how-to step with its command, a page's introduction.
+        # Text without headings (news, plain notes) keeps paragraph passages (see
+        # PACK_SHARE).
+        whole = titled and sum(len(text) + 1 for text, _ in units) <= max_chars + 1
         share = 1.0 if whole else PACK_SHARE
         pieces.extend((chunk, path) for chunk in _pack(iter(units), max_chars, share))
     return [

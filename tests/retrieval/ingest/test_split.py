@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from retrieval.ingest import Block, BlockKind, Document, Section, split_document, split_text
+from retrieval.ingest.clean import fix, fix_code
 from retrieval.ingest.passage import short_heading
 from retrieval.ingest.sections import build_document
 from retrieval.ingest.sentences import sentence_spans
@@ -180,3 +181,10 @@ def test_long_headings_are_shortened_in_the_context_the_model_reads() -> None:
         "A heading that goes on and on about what the section holds, …\n"
     )
     assert short_heading("Creating a branch") == "Creating a branch"
+
+
+def test_a_no_break_space_is_a_space_not_nothing() -> None:
+    # Before: dropped as unprintable, "Section\xa023.3" read "Section23.3" on 1,165 of the
+    # PostgreSQL manual's 1,166 pages.
+    assert fix("See Section\xa023.3 for\u2028details\x00.") == "See Section 23.3 for details."
+    assert fix_code("x\xa0=\xa01\n\ty = 2") == "x = 1\n    y = 2"

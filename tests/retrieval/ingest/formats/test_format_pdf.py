@@ -320,7 +320,8 @@ def test_page_one_heading_in_the_outline_is_a_section_not_the_title(tmp_path: Pa
     add_outline(path, [(1, "Tides and Currents", 0, None), (2, "Neap tides", 1, None)])
     [doc] = pdf.read(path, "tides.pdf", "hash")
     assert doc.title == "Tides and Currents"
-    assert [p.section for p in split_document(doc, 800)] == [(), (), (), ("Neap tides",)]
+    # The title's section: one passage a page.
+    assert [p.section for p in split_document(doc, 800)] == [(), (), ("Neap tides",)]
 
 
 RIVERS_1: list[Line] = [
