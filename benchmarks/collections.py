@@ -5,7 +5,7 @@ Usage::
     python -m benchmarks.collections [--dest DIR] [NAME ...] [--out benchmarks/results]
                                      [--cache /tmp/docqa-bench] [--max-files N]
 
-For each collection (``git``, ``sqlite``, ``nodejs``: see ``scripts/fetch_collections.py``,
+For each collection (``git``, ``sqlite``, ``nodejs``, ``flask``: see ``scripts/fetch_collections.py``,
 which this runs first if the collection is not there yet) and its question set
 ``tests/data/dev_<name>.jsonl``:
 

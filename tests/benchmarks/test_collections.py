@@ -33,7 +33,7 @@ def _lines(path: Path) -> list[dict[str, object]]:
 
 def test_every_collection_has_a_question_set() -> None:
     names = {path.stem.removeprefix("dev_") for path in COLLECTION_SETS}
-    assert {"git", "sqlite", "nodejs"} <= names
+    assert {"git", "sqlite", "nodejs", "flask"} <= names
 
 
 @pytest.mark.parametrize("path", COLLECTION_SETS, ids=lambda p: p.name)
