@@ -43,6 +43,18 @@ QUANTILE = 0.6
 COVERED = 0.4
 #: Fewer unrelated probes than this make no reliable quantile: the fallback is used.
 MIN_PROBES = 20
+#: Above the threshold, a question is answered on its similarity alone only from the
+#: upper decile of the unrelated probes plus this margin; below that (the band where
+#: near-domain questions land on a software manual: "… in Redis?", "… in Java?", 0.33
+#: to 0.47 on sqlite's pages) its best passage must also hold ``BAND_COVERAGE`` of its
+#: weight in words. On news the upper decile is far below the threshold (seeds: 0.16):
+#: no band.
+CONFIDENT_QUANTILE = 0.9
+CONFIDENT_MARGIN = 0.1
+#: See ``CONFIDENT_MARGIN``. Questions about news name rare things but share a third
+#: or less of their weight with the answer ("What did Lei Jun say about 2019?": 0.31,
+#: on seeds/), so the bar is low; near-domain questions on a manual hold less.
+BAND_COVERAGE = 0.3
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,9 @@ class Calibration:
     Attributes:
         min_similarity: the threshold: a question whose best passage is less similar
             (and that no passage covers in words) gets no answer.
+        confident_similarity: from here up, similarity alone answers; between the
+            threshold and here the best passage must also hold ``BAND_COVERAGE`` of
+            the question's weight in words.
         probe_similarity: the ``quantile`` of the unrelated probes' best similarity.
         probes: how many probes were unrelated to the collection (of ``asked``).
         asked: how many probes were searched.
@@ -60,6 +75,7 @@ class Calibration:
     """
 
     min_similarity: float
+    confident_similarity: float
     probe_similarity: float
     probes: int
     asked: int
@@ -72,7 +88,8 @@ class Calibration:
             f"no-answer threshold {self.min_similarity:.3f}: the upper "
             f"{100 - 100 * self.quantile:.0f}% of {self.probes} unrelated probe questions "
             f"(of {self.asked}) score above {self.probe_similarity:.3f}; "
-            f"floor {self.fallback:.2f}"
+            f"floor {self.fallback:.2f}; answered on similarity alone from "
+            f"{self.confident_similarity:.3f}"
         )
 
     def save(self, folder: Path) -> None:
@@ -97,9 +114,17 @@ class Calibration:
         related to the collection (covered in words, or naming what it lacks)."""
         unrelated = np.array([b for b, r in zip(best, related, strict=True) if not r])
         if len(unrelated) < MIN_PROBES:
-            return cls(FALLBACK, FALLBACK, len(unrelated), len(best))
+            return cls(FALLBACK, FALLBACK, FALLBACK, len(unrelated), len(best))
         value = float(np.quantile(unrelated, QUANTILE))
-        return cls(round(max(FALLBACK, value), 4), round(value, 4), len(unrelated), len(best))
+        threshold = max(FALLBACK, value)
+        confident = float(np.quantile(unrelated, CONFIDENT_QUANTILE)) + CONFIDENT_MARGIN
+        return cls(
+            round(threshold, 4),
+            round(max(threshold, confident), 4),
+            round(value, 4),
+            len(unrelated),
+            len(best),
+        )
 
 
 def probe_questions() -> list[str]:

@@ -13,7 +13,7 @@ from ..errors import QuestionError
 from ..index import Index, QuestionTerms
 from ..ingest import Passage
 from ..ingest.clean import fold
-from .calibration import COVERED, Calibration, probe_questions
+from .calibration import BAND_COVERAGE, COVERED, Calibration, probe_questions
 from .fusion import fuse
 from .hits import Hit, SearchResult
 from .question import Question
@@ -233,12 +233,23 @@ class Searcher:
         keep[0] = True
         return keep
 
+    @property
+    def confident_similarity(self) -> float:
+        """From here up a question is answered on similarity alone: the calibrated
+        figure, or the configured threshold itself when one is set."""
+        if self.config.min_similarity is not None:
+            return self.config.min_similarity
+        return self.calibration.confident_similarity
+
     def _answerable(
         self, best: float, terms: QuestionTerms, rows: np.ndarray, lexical: np.ndarray
     ) -> bool:
-        if best >= self.min_similarity:
+        if best >= self.confident_similarity:
             return True
-        return self._lexical_coverage(terms, rows, lexical) >= self.config.lexical_rescue
+        coverage = self._lexical_coverage(terms, rows, lexical)
+        if best >= self.min_similarity:  # the band where near-domain questions land
+            return coverage >= BAND_COVERAGE
+        return coverage >= self.config.lexical_rescue
 
     def _lexical_coverage(
         self, terms: QuestionTerms, rows: np.ndarray, lexical: np.ndarray

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import RetrievalConfig, Retriever
+from retrieval import Encoder, RetrievalConfig, Retriever
 from retrieval.search import Question
 from retrieval.search.calibration import (
     CALIBRATION_FILE,
@@ -30,10 +30,29 @@ def test_the_threshold_is_a_quantile_of_unrelated_probes_never_below_the_floor()
     few = Calibration.of([0.9] * (MIN_PROBES - 1), [False] * (MIN_PROBES - 1))
     assert few.min_similarity == FALLBACK  # too few to measure anything
     assert calibration.describe().startswith("no-answer threshold 0.474: the upper 40% of 80")
+    # Similarity alone answers only from the probes' upper decile plus a margin; on a
+    # collection where unrelated questions score low that is below the threshold.
+    assert calibration.confident_similarity == pytest.approx(0.711 + 0.1, abs=1e-3)
+    assert low.confident_similarity == FALLBACK
+
+
+def test_in_the_band_a_question_needs_its_words_covered(
+    seeds_index_dir: Path, encoder: Encoder
+) -> None:
+    # Between the threshold and the confident level, a question is answered only if
+    # one passage holds enough of its weight in words (near-domain questions on a
+    # manual: "How do I set a key with an expiry time in Redis?" over sqlite's pages).
+    searcher = Retriever.load(seeds_index_dir, encoder=encoder)._searcher  # its own
+    searcher._calibration = Calibration(-1.0, 0.99, 0.0, 100, 187)  # all in the band
+    assert searcher.confident_similarity == 0.99
+    assert searcher.search("Which technologies work hand-in-hand?").answered  # words covered
+    assert not searcher.search("How do people usually spend their weekends?").answered
+    searcher._calibration = Calibration(-1.0, -1.0, 0.0, 100, 187)  # no band
+    assert searcher.search("How do people usually spend their weekends?").answered
 
 
 def test_saved_beside_the_index_and_read_back(tmp_path: Path):
-    calibration = Calibration(0.31, 0.31, 100, 187)
+    calibration = Calibration(0.31, 0.41, 0.31, 100, 187)
     calibration.save(tmp_path)
     assert Calibration.load(tmp_path) == calibration
     (tmp_path / CALIBRATION_FILE).write_text("{broken")
