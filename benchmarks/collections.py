@@ -5,8 +5,9 @@ Usage::
     python -m benchmarks.collections [--dest DIR] [NAME ...] [--out benchmarks/results]
                                      [--cache /tmp/docqa-bench] [--max-files N]
 
-For each collection (``git``, ``sqlite``, ``nodejs``, ``flask``: see ``scripts/fetch_collections.py``,
-which this runs first if the collection is not there yet) and its question set
+For each collection (``git``, ``sqlite``, ``nodejs``, ``flask``: see
+``scripts/fetch_collections.py``, which this runs first if the collection is not there
+yet) and its question set
 ``tests/data/dev_<name>.jsonl``:
 
 * **answer-phrase check**: every answer phrase is looked for, case and white space
