@@ -240,6 +240,11 @@ def _prepared(tree: Any, frames: list[Any]) -> Any:
       the box, up to the next real heading.
     * Permalink marks (an in-page link whose text is only "¶", "§", "#" or a link
       symbol) go: Sphinx puts them after every heading, API term and code caption.
+    * The page's landmarks that are not content go before trafilatura sees them:
+      navigation anywhere, and headers, footers and asides outside the article. When a
+      page's article is short (a stub page, a 404 page) trafilatura falls back to all
+      the page's text, and Sphinx's sidebar ("Navigation", "Quick search") was its
+      only passage.
     * When trafilatura would find no frame in the page (none of its ``BODY_XPATH``: no
       ``<article>``, ``<main>``, ``div#content``…) its body is framed as an article,
       the landmarks that are not content (``nav``, ``header``, ``footer``, ``aside``,
@@ -260,6 +265,8 @@ def _prepared(tree: Any, frames: list[Any]) -> Any:
     for link in tree.xpath("//a[starts-with(@href, '#')]"):
         if not strip_permalink(" " + link.text_content()).strip():
             link.drop_tree()  # a permalink mark (Sphinx's ¶ after a term or a caption)
+    for element in tree.xpath(_FURNITURE):
+        element.drop_tree()
     body = tree.find(".//body")
     found = next((f for f in (next(iter(x(tree)), None) for x in frames) if f is not None), None)
     if found is not None:
@@ -363,6 +370,15 @@ _WORDS = re.compile(r"[^\W_]+")
 
 # The page landmarks that are not its content, by element and by ARIA role.
 _LANDMARK_TAGS = frozenset({"nav", "header", "footer", "aside"})
+# Elements that hold the content: nothing containing one is furniture.
+_CONTENT = "self::main or self::article or self::section or @role='main'"
+# Navigation wherever it is; headers, footers, asides and their roles outside content.
+_FURNITURE = (
+    f"//*[(self::nav or @role='navigation' or @role='search') and not(.//*[{_CONTENT}])]"
+    "|//*[(self::header or self::footer or self::aside or @role='banner'"
+    " or @role='contentinfo' or @role='complementary')"
+    f" and not(ancestor-or-self::*[{_CONTENT}]) and not(.//*[{_CONTENT}])]"
+)
 _LANDMARK_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 
 

@@ -223,3 +223,25 @@ def test_a_box_title_labels_its_box_and_heads_nothing_after_it(tmp_path: Path) -
     assert after.section == ("Adding a submodule",)
     [pitfall] = [p for p in passages if "Always publish" in p.text]
     assert pitfall.section == ("Pitfalls",)
+
+
+STUB_PAGE = """<html><head><title>AJAX with jQuery</title></head><body>
+<div class="related" role="navigation"><h3>Navigation</h3><ul><li><a href="genindex.html">
+index</a></li><li><a href="py-modindex.html">modules</a></li></ul></div>
+<div class="document"><div class="body" role="main">
+<section id="ajax-with-jquery"><h1>AJAX with jQuery</h1>
+<p>Obsolete, see the JavaScript and JSON page instead.</p></section></div>
+<div class="sphinxsidebar" role="navigation"><h3>Navigation</h3><ul><li><a href="index.html">
+Overview</a></li></ul><div id="searchbox" role="search"><h3>Quick search</h3>
+<form action="search.html"><input type="text" name="q"/></form></div></div></div>
+<div class="footer" role="contentinfo">&#169; Copyright 2010 Pallets.</div>
+</body></html>"""
+
+
+def test_a_stub_page_is_its_one_line_not_its_sidebar(tmp_path: Path) -> None:
+    # Before: trafilatura found the article too short and fell back to the page's
+    # text: "Navigation index modules | … Navigation Overview Quick search:".
+    [doc] = _read(tmp_path, STUB_PAGE, "jquery.html")
+    assert [p.text for p in split_document(doc, 800)] == [
+        "Obsolete, see the JavaScript and JSON page instead."
+    ]
