@@ -217,3 +217,16 @@ def test_an_encrypted_or_old_word_file_says_so(tmp_path: Path) -> None:
     path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(4096))
     with pytest.raises(UnreadableFile, match=r"encrypted Word file or an old \.doc file"):
         docx_reader.read(path, "locked.docx", "hash")
+
+
+def test_heading_styles_give_each_passage_its_heading_path(tmp_path: Path) -> None:
+    from retrieval.ingest import split_document
+
+    [doc] = docx_reader.read(write_report(tmp_path / "report.docx"), "report.docx", "hash")
+    passages = split_document(doc, 800)
+    by_path = {p.section: p.text for p in passages}
+    # Heading 1 and Heading 2 nest; the title is the document's, not a section.
+    assert by_path[("Arrivals",)].startswith("Arrivals rose by a tenth")
+    assert "Ferries" in by_path[("Arrivals",)]  # the list stays with its section
+    assert by_path[("Arrivals", "Figures")].startswith("Kind | January | February")
+    assert () in by_path and "first quarter" in by_path[()]
