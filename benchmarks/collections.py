@@ -42,7 +42,6 @@ import html.parser
 import importlib.util
 import json
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,10 +60,9 @@ from .common import (
     PROFILES,
     ROOT,
     Context,
+    child_json,
     print_table,
-    python,
     read_passages,
-    subprocess_env,
     write_result,
 )
 
@@ -190,29 +188,9 @@ def check_phrases(folder: Path, items: list[EvalItem], config: RetrievalConfig) 
 
 
 def run_child(mode: str, corpus: Path, questions: Path, work: Path) -> dict[str, Any]:
-    """Runs ``mode`` (``project`` or ``txtai``) in a fresh process; its JSON result.
-    Its stderr (progress bars, warnings) goes to this process's stderr."""
-    command = [
-        python(),
-        "-m",
-        "benchmarks.collections",
-        "--child",
-        mode,
-        "--corpus",
-        str(corpus),
-        "--questions",
-        str(questions),
-        "--work",
-        str(work),
-    ]
-    done = subprocess.run(
-        command, cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE, text=True, check=False
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"the {mode} run failed (exit code {done.returncode})")
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
+    """Runs ``mode`` (``project`` or ``txtai``) in a fresh process; its JSON result."""
+    args = [mode, "--corpus", str(corpus), "--questions", str(questions), "--work", str(work)]
+    return child_json("benchmarks.collections", args)
 
 
 def child_project(corpus: Path, questions: Path, work: Path) -> dict[str, Any]:

@@ -33,6 +33,7 @@ import platform
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -158,6 +159,25 @@ class Context:
 
 
 # --------------------------------------------------------------------------- machine
+
+
+def child_json(module: str, args: list[str]) -> dict[str, Any]:
+    """Runs ``python -m <module> --child ARGS`` in a fresh process and returns the JSON
+    object it printed last. Its stderr (progress bars, warnings) goes to this
+    process's stderr.
+
+    Raises:
+        RuntimeError: the child failed or printed no JSON.
+    """
+    command = [python(), "-m", module, "--child", *args]
+    done = subprocess.run(
+        command, cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE, text=True, check=False
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"the {args[0]} run failed (exit code {done.returncode})")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
 
 
 def version(package: str) -> str | None:

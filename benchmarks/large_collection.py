@@ -37,7 +37,6 @@ import argparse
 import dataclasses
 import json
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,11 +49,9 @@ from .common import (
     DEFAULT_CACHE,
     DEFAULT_OUT,
     PROFILES,
-    ROOT,
     Context,
+    child_json,
     print_table,
-    python,
-    subprocess_env,
     write_result,
 )
 
@@ -182,17 +179,8 @@ def child_index(corpus: Path, work: Path, floor: bool) -> dict[str, Any]:
 
 
 def run_child(args: list[str]) -> dict[str, Any]:
-    """Runs this module with ``--child ARGS`` in a fresh process; its JSON result. Its
-    stderr (the progress bar, warnings) goes to this process's stderr."""
-    command = [python(), "-m", "benchmarks.large_collection", "--child", *args]
-    done = subprocess.run(
-        command, cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE, text=True, check=False
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"the {args[0]} run failed (exit code {done.returncode})")
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
+    """Runs this module with ``--child ARGS`` in a fresh process; its JSON result."""
+    return child_json("benchmarks.large_collection", args)
 
 
 # --------------------------------------------------------------------------- runner

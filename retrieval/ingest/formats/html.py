@@ -53,6 +53,9 @@ def read(
     try:
         # Bytes, not text: trafilatura detects the encoding from the page itself.
         tree = trafilatura.load_html(raw, MAX_HTML_BYTES)  # None: not HTML (logged)
+        # Read before _prepared() changes the page (it takes ids off sections).
+        anchors = _anchors(tree)
+        own_title = tree.findtext(".//title") if tree is not None else None
         xml = None
         if tree is not None:
             xml = trafilatura.extract(
@@ -73,8 +76,7 @@ def read(
     main = root.find("main") if root is not None else None
     if root is None or main is None:
         raise UnreadableFile("no main text found in the HTML page")
-    page = _page(raw)
-    blocks = _Blocks(_anchors(page)).read(main)
+    blocks = _Blocks(anchors).read(main)
     first_heading = next((b.text for b in blocks if b.is_heading), "")
     title = strip_permalink(fix(root.get("title") or "")) or first_heading
     title = title or file_name_text(path.stem)
@@ -82,7 +84,7 @@ def read(
     metadata = {
         "date": parse_date(root.get("date")),
         # Many pages name themselves as their site: that is no publisher.
-        "provider": "" if _names_itself(provider, title, page) else provider,
+        "provider": "" if _names_itself(provider, title, own_title) else provider,
         "url": root.get("url"),
     }
     metadata = {k: v for k, v in metadata.items() if v}
@@ -287,13 +289,10 @@ def _prepared(tree: Any, frames: list[Any]) -> Any:
 
 
 _HEADINGS = "//h1|//h2|//h3|//h4|//h5|//h6"
-_HEADING_IN_OR_AT = (
-    "self::h1|self::h2|self::h3|self::h4|self::h5|self::h6|.//h1|.//h2|.//h3|.//h4|.//h5|.//h6"
-)
+_HEADINGS_IN = ".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"
+_HEADING_IN_OR_AT = f"self::h1|self::h2|self::h3|self::h4|self::h5|self::h6|{_HEADINGS_IN}"
 # A heading, and a paragraph of at least a short sentence's length.
-_SECTION_TEST = (
-    "(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6) and .//p[string-length(normalize-space()) >= 40]"
-)
+_SECTION_TEST = f"({_HEADINGS_IN}) and .//p[string-length(normalize-space()) >= 40]"
 # Elements that set a box in the text; sections (<section>, <article>) are never boxes.
 _BOX_TAGS = frozenset({"div", "aside", "blockquote"})
 
@@ -303,9 +302,6 @@ def _gather_sections(frame: Any) -> None:
     manual page's text in ``<div id="content">`` and puts its title and NAME section
     ("git-stash - Stash the changes in a dirty working directory away") beside it, in
     ``<div id="header">``, which trafilatura would never read."""
-    parent = frame.getparent()
-    if parent is None:
-        return
     before = [e for e in frame.itersiblings(preceding=True) if _beside(e)]
     after = [e for e in frame.itersiblings() if _beside(e)]
     for element in before:  # nearest first: each goes to the front
@@ -340,7 +336,7 @@ def _box_title(heading: Any) -> bool:
     if box is None or box.tag not in _BOX_TAGS or (box.text or "").strip():
         return False
     elements = [c for c in box if isinstance(c.tag, str)]
-    if elements[0] is not heading or len(box.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")) > 1:
+    if elements[0] is not heading or len(box.xpath(_HEADINGS_IN)) > 1:
         return False
     if not (heading.tail or "").strip() and heading.getnext() is None:
         return False  # nothing in the box but its title
@@ -387,21 +383,11 @@ def _landmark(element: Any) -> bool:
     return tag in _LANDMARK_TAGS or str(element.get("role") or "") in _LANDMARK_ROLES
 
 
-def _page(raw: bytes) -> Any:
-    """The page as lxml parses it (for what trafilatura's output leaves out), or None."""
-    from lxml import html as lxml_html
-
-    try:
-        return lxml_html.fromstring(raw)
-    except Exception:  # an unparsable page simply has no anchors
-        return None
-
-
-def _names_itself(provider: str, title: str, page: Any) -> bool:
-    """Whether the "site name" is only the page's own title."""
+def _names_itself(provider: str, title: str, own: str | None) -> bool:
+    """Whether the "site name" is only the page's title (``title``, or its ``<title>``
+    element ``own``)."""
     if not provider:
         return True
-    own = page.findtext(".//title") if page is not None else None
     return any(same_text(provider, strip_permalink(fix(t))) for t in (title, own or "") if t)
 
 
