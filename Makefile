@@ -17,14 +17,15 @@ node_modules/telegram-test-api: package.json
 run: setup
 	$(PY) -m bot --auto
 
-# What CI runs: ruff and ruff format, then the default test run with mypy --strict
-# beside it (the suite's first minutes mostly wait on timers, see tests/conftest.py);
-# it fails if either does.
+# What CI runs: ruff and ruff format, then the default test run in two workers (each
+# file whole on one worker; the benchmark smoke run and the tests that mostly wait on
+# timers start first, see tests/conftest.py) with mypy --strict beside it; it fails if
+# either does.
 test: setup
 	$(PY) -m ruff check $(SRC)
 	$(PY) -m ruff format --check $(SRC)
 	out=$$(mktemp); $(PY) -m mypy > $$out 2>&1 & mypy=$$!; \
-	$(PY) -m pytest; tests=$$?; \
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder; tests=$$?; \
 	wait $$mypy; typed=$$?; echo "mypy:"; cat $$out; rm -f $$out; \
 	[ $$tests -eq 0 ] && [ $$typed -eq 0 ]
 

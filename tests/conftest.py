@@ -26,16 +26,20 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from retrieval import Encoder, RetrievalConfig, Retriever
+from tests.support.benchmark_run import is_smoke_test
 from tests.support.emulator import Emulator, emulator_unavailable_reason
 from tests.support.paths import SEEDS
 from tests.support.terminal import HOSTILE_NAMES
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Runs the tests that mostly wait (marked ``waits``) first: the background
-    benchmark run (``tests/benchmarks/conftest.py``) then does its work while they
-    wait, instead of slowing down the tests that compute."""
-    items.sort(key=lambda item: item.get_closest_marker("waits") is None)  # stable
+    """Orders the session for ``make test``'s two workers (``--dist loadfile
+    --no-loadscope-reorder``: each file runs whole on one worker, files are handed out
+    in this order): the benchmark smoke tests first (their run computes for about two
+    minutes), then the tests that mostly wait (marked ``waits``: paced load, an outage,
+    Bot API timeouts), so that one worker computes while the other waits; the rest
+    after them."""
+    items.sort(key=lambda item: (not is_smoke_test(item), item.get_closest_marker("waits") is None))
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,8 @@ HAS_TXTAI = importlib.util.find_spec("txtai") is not None
 
 @pytest.fixture(scope="module")
 def results(benchmark_run: BenchmarkRun) -> Path:
-    """The whole suite run once at tiny size (started in the background at collection,
-    see ``conftest.py``); returns its results folder."""
+    """The whole suite run once at tiny size (see ``conftest.py``); returns its results
+    folder."""
     code, stdout, stderr = benchmark_run.wait()
     assert code == 0, stdout[-3000:] + stderr[-3000:]
     assert "summary: issue 5 targets" in stdout

@@ -1,5 +1,5 @@
 """The benchmark suite's smoke run, ``python -m benchmarks.run --size tiny``, as a
-background process (:func:`start_benchmarks`; see ``tests/benchmarks/conftest.py``)."""
+process (:func:`start_benchmarks`; see ``tests/benchmarks/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -68,3 +68,12 @@ def start_benchmarks() -> BenchmarkRun:
             preexec_fn=lambda: os.nice(10),  # the tests in the foreground come first
         )
     return BenchmarkRun(folder, proc, time.monotonic())
+
+
+#: The folder of the benchmark smoke tests.
+SMOKE_TESTS = ROOT / "tests" / "benchmarks"
+
+
+def is_smoke_test(item: pytest.Item) -> bool:
+    """Whether ``item`` is one of the benchmark smoke tests."""
+    return SMOKE_TESTS in Path(item.path).resolve().parents
