@@ -96,12 +96,13 @@ def read(path: str, lap: Any) -> dict[str, Any]:
             warnings.append(record.getMessage())
 
     logging.getLogger("retrieval").addHandler(Collect(logging.WARNING))
-    max_chars = RetrievalConfig().max_passage_chars
+    config = RetrievalConfig()
     lap("import")
     before = current_rss()
     skips = SkipLog(logging.getLogger("retrieval.benchmark"))
     documents = [d for f in discover([path]) for d in read_documents(f, skips=skips)]
-    passages = sum(len(split_document(d, max_chars)) for d in documents)
+    limits = config.max_passage_chars, config.max_section_chars
+    passages = sum(len(split_document(d, *limits)) for d in documents)
     lap("read")
     return {
         "rss_before_bytes": before,

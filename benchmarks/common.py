@@ -373,7 +373,7 @@ def read_passages(folder: Path, config: RetrievalConfig) -> list[Passage]:
             title_field=config.jsonl_title_field, text_field=config.jsonl_text_field
         )
         for document in read_documents(file, options):
-            out.extend(split_document(document, config.max_passage_chars))
+            out.extend(split_document(document, config.max_passage_chars, config.max_section_chars))
     return out
 
 

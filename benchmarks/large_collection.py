@@ -85,7 +85,9 @@ def child_read(corpus: Path) -> dict[str, Any]:
     for n, file in enumerate(files, 1):
         for document in read_documents(file, skips=skips):
             documents += 1
-            passages.extend(split_document(document, config.max_passage_chars))
+            passages.extend(
+                split_document(document, config.max_passage_chars, config.max_section_chars)
+            )
         if n in quarters:
             rss_by_quarter[f"{quarters[n] * 25}%"] = round(current_rss() / MB, 1)
     seconds = time.perf_counter() - started

@@ -18,6 +18,10 @@ NO_ANSWER_HINT = (
     "/sources lists the documents."
 )
 NO_MORE = "There are no further passages for that question."
+#: A passage longer than this is shown as the sentences around its answering sentence
+#: (``Hit.styled``): a titled section up to 1,500 characters is one passage, and three
+#: of them would fill a Telegram message with text beside the answer.
+EXCERPT_CHARS = 900
 NO_MORE_HINT = "Ask a new question, or rephrase this one."
 
 

@@ -109,8 +109,9 @@ class Encoder:
 
         A span's vector is the mean of the contextual embeddings of the tokens inside it,
         normalised: the sentences of a passage get vectors that know their passage (and
-        its title) at no extra model cost. A span whose tokens were all cut off by the
-        model's length limit gets its text's vector.
+        its title) at no extra model cost. A text longer than the model reads is read
+        in windows (see :meth:`_forward_pooled`); a span without a whole token (e.g.
+        empty) gets its text's vector.
 
         Args:
             texts: the texts.
@@ -135,14 +136,25 @@ class Encoder:
         self, texts: list[str], spans: list[list[tuple[int, int]]]
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """One batch through the model, tokenised once (with character offsets); every
-        span's tokens are then pooled in one pass over the batch's token vectors."""
+        span's tokens are then pooled in one pass over the batch's token vectors.
+
+        A text longer than the model reads (256 word pieces for MiniLM: a whole section
+        of 1,500 characters) goes through in consecutive windows: its vector is the mean
+        of theirs, weighted by their tokens, and each sentence is pooled from the window
+        that holds it, so the end of a long passage is found as well as its start.
+        """
         import torch
 
-        out, offsets = self._forward(texts, offsets=True)
+        out, offsets, owner = self._forward(texts, offsets=True)
         assert offsets is not None  # asked for
         with torch.inference_mode():
-            sentence = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=-1)
-            means = _pool_spans(out["token_embeddings"].float(), offsets, spans, sentence)
+            windows = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=-1)
+            sizes = out["attention_mask"].sum(dim=1, keepdim=True).float()
+            summed = torch.zeros(len(texts), windows.shape[-1]).index_add_(
+                0, owner, windows * sizes
+            )
+            sentence = torch.nn.functional.normalize(summed, dim=-1)
+            means = _pool_spans(out["token_embeddings"].float(), offsets, owner, spans, sentence)
         vectors, span_vectors = sentence.numpy(), means.to(torch.float16).numpy()
         return [
             (vectors[n], span_vectors[n, : len(text_spans)]) for n, text_spans in enumerate(spans)
@@ -150,8 +162,10 @@ class Encoder:
 
     def _forward(
         self, texts: list[str], offsets: bool = False
-    ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
-        """The model's outputs for one batch (and the tokens' character offsets).
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None, torch.Tensor]:
+        """The model's outputs for one batch, the tokens' character offsets (asked for
+        with ``offsets``, and then every text in windows of what the model reads: its
+        rest is not cut off), and the text each row of the outputs belongs to.
 
         Calls the tokenizer and the model's modules directly: ``SentenceTransformer.encode``
         spends about 1.5 ms of Python per call around the same work, a tenth of a
@@ -165,11 +179,15 @@ class Encoder:
             truncation=True,
             max_length=self.model.max_seq_length,
             return_offsets_mapping=offsets,
+            return_overflowing_tokens=offsets,
             return_tensors="pt",
         )
         mapping = features.pop("offset_mapping", None)
+        owner = features.pop("overflow_to_sample_mapping", None)
+        if owner is None:
+            owner = torch.arange(len(texts))
         with torch.inference_mode():
-            return self.model(dict(features)), mapping
+            return self.model(dict(features)), mapping, owner
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         if getattr(self.model, "default_prompt_name", None):
@@ -179,7 +197,7 @@ class Encoder:
 
         parts = []
         for start in range(0, len(texts), self.batch_size):
-            out, _ = self._forward(texts[start : start + self.batch_size])
+            out, _, _ = self._forward(texts[start : start + self.batch_size])
             vectors = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=-1)
             parts.append(vectors.numpy())
         return np.concatenate(parts).astype(np.float32, copy=False)
@@ -198,11 +216,13 @@ class Encoder:
 def _pool_spans(
     tokens: torch.Tensor,
     offsets: torch.Tensor,
+    owner: torch.Tensor,
     spans: list[list[tuple[int, int]]],
     fallback: torch.Tensor,
 ) -> torch.Tensor:
-    """The normalised mean token vector of each span (``fallback[text]`` when no token
-    lies wholly inside it): ``(texts, most spans, width)``.
+    """The normalised mean token vector of each span of each text (``fallback[text]``
+    when no token lies wholly inside it): ``(texts, most spans, width)``. Row ``r`` of
+    ``tokens`` and ``offsets`` (a window) belongs to text ``owner[r]``.
 
     Each token goes to the last span starting at or before it, if it also ends inside
     it, so spans must be sorted and must not overlap (sentences are neither). One
@@ -217,11 +237,12 @@ def _pool_spans(
     for n, text_spans in enumerate(spans):
         if text_spans:
             bounds[n, : len(text_spans)] = torch.tensor(text_spans, dtype=offsets.dtype)
+    bounds = bounds[owner]  # each window looks up its text's spans
     first, last = offsets[..., 0].contiguous(), offsets[..., 1]
     span = torch.searchsorted(bounds[..., 0].contiguous(), first, right=True) - 1
     ends = torch.gather(bounds[..., 1], 1, span.clamp(min=0))
     inside = (last > first) & (span >= 0) & (last <= ends)  # special tokens are empty
-    slot = (torch.arange(count)[:, None] * most + span)[inside]
+    slot = (owner[:, None] * most + span)[inside]
     sums = torch.zeros(count * most, tokens.shape[-1]).index_add_(0, slot, tokens[inside])
     found = torch.bincount(slot, minlength=count * most).view(count, most) > 0
     means = torch.nn.functional.normalize(sums.view(count, most, -1), dim=-1)

@@ -18,7 +18,7 @@ from rich.text import Text
 from retrieval import Hit, SourceInfo, terminal_text
 
 from .. import texts
-from ..answer import Answer, attribution
+from ..answer import EXCERPT_CHARS, Answer, attribution
 
 _INDENT = 3
 
@@ -77,7 +77,7 @@ class ConsoleRenderer:
         """A passage: numbered bold title, the text with its answering sentence
         emphasised, then what is known of the source, and its link on a line of its own."""
         body = Text()
-        for piece, styles in hit.styled():
+        for piece, styles in hit.styled(EXCERPT_CHARS):
             style = " ".join(
                 [*(["bold underline"] if "sentence" in styles else []), *_code(styles)]
             )

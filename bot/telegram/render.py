@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from retrieval import Hit, SourceInfo
 
 from .. import texts
-from ..answer import Answer, attribution
+from ..answer import EXCERPT_CHARS, Answer, attribution
 from .html import MESSAGE_LIMIT, Block, Line, Run, lines, pack, safe_url, text_line
 
 #: Longest description shown under an inline result's title.
@@ -34,7 +34,7 @@ def hit_block(hit: Hit) -> list[Line]:
     block = text_line(f"{hit.rank}. {hit.title}", "b")
     if hit.section:
         block += text_line(hit.heading_path, "i")
-    runs = [Run(piece, _tags(styles)) for piece, styles in hit.styled()]
+    runs = [Run(piece, _tags(styles)) for piece, styles in hit.styled(EXCERPT_CHARS)]
     block += lines(runs, quote=True)
     block += _attribution(hit)
     return block

@@ -239,7 +239,9 @@ class IndexBuilder:
             title_field=self.config.jsonl_title_field, text_field=self.config.jsonl_text_field
         )
         for document in read_documents(file, options, skips):
-            split = split_document(document, self.config.max_passage_chars)
+            split = split_document(
+                document, self.config.max_passage_chars, self.config.max_section_chars
+            )
             infos.append(
                 SourceInfo(
                     document.source,

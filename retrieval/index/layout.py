@@ -40,12 +40,13 @@ import numpy as np
 from ..errors import IndexStateError, IndexWriteError
 
 #: Bumped whenever the on-disk layout or the passage splitting changes.
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 #: Earlier formats whose passages and vectors a build reuses: what is new since is
 #: computed from the stored passages (format 5 added the sentences' BM25 term ids,
 #: format 6 the passages'). Format 7 cut passages by section, with heading paths, and
-#: format 8 keeps a titled section that fits whole and embeds long headings shortened:
-#: the passages and vectors of earlier formats are not reused.
+#: format 8 keeps a titled section that fits whole and embeds long headings shortened,
+#: format 9 keeps titled sections whole up to ``max_section_chars``: the passages and
+#: vectors of earlier formats are not reused.
 REUSABLE_FORMATS: tuple[int, ...] = ()
 
 MANIFEST = "manifest.json"

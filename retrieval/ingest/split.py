@@ -12,7 +12,7 @@ different pages (PDF) never share a passage.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .clean import fold
@@ -33,10 +33,14 @@ PACK_SHARE = 0.15
 CODE_STRETCH = 2
 
 
-def split_document(document: Document, max_chars: int) -> list[Passage]:
-    """Cuts a document into passages of at most ``max_chars`` characters (a single
-    sentence longer than that is cut between words; code may run to
-    ``CODE_STRETCH × max_chars``)."""
+def split_document(
+    document: Document, max_chars: int, section_chars: int | None = None
+) -> list[Passage]:
+    """Cuts a document into passages of at most ``max_chars`` characters, except that a
+    section with a list, code or a table is one passage up to ``section_chars``
+    (default ``max_chars``) characters (a single sentence longer than the limit is cut
+    between words; code may run to ``CODE_STRETCH × max_chars``)."""
+    whole_chars = max(max_chars, section_chars or max_chars)
     pieces: list[tuple[_Chunk, tuple[str, ...]]] = []
     sections = list(document.sections())
     # In a document with headings, the text before the first one is its title's section
@@ -49,14 +53,19 @@ def split_document(document: Document, max_chars: int) -> list[Passage]:
             if fold(block.text) not in seen:
                 seen.add(fold(block.text))
                 blocks.append(block)
-        units = list(_units(blocks, max_chars))
         # A titled section short enough is one passage: an FAQ's answer, an option's
-        # description, a short how-to step with its command, a page's introduction.
-        # Text without headings (news, plain notes) keeps paragraph passages (see
+        # description, a page's introduction. With a list, code or a table, a section
+        # (or a page without headings) is one passage up to ``section_chars``: an API
+        # entry with its example, a how-to with its commands, a lead-in with its
+        # items. Prose longer than ``max_chars`` keeps paragraph passages (two sections
+        # of a news article as two passages of 1,400 characters cost the seeds dev set
+        # two first ranks), and so does prose without headings (news, plain notes; see
         # PACK_SHARE).
-        whole = titled and sum(len(text) + 1 for text, _ in units) <= max_chars + 1
-        share = 1.0 if whole else PACK_SHARE
-        pieces.extend((chunk, path) for chunk in _pack(iter(units), max_chars, share))
+        structured = any(block.kind is not BlockKind.PARAGRAPH for block in blocks)
+        fits = whole_chars if structured else max_chars
+        whole = (titled or structured) and sum(len(b.text) + 1 for b in blocks) <= fits + 1
+        limit, share = (whole_chars, 1.0) if whole else (max_chars, PACK_SHARE)
+        pieces.extend((chunk, path) for chunk in _pack(_units(blocks, limit), limit, share))
     return [
         Passage(
             id=_passage_id(document.source, position, path, chunk.text),
@@ -105,7 +114,7 @@ class _Chunk:
         return {**self.block_metadata, **extra}
 
 
-def _pack(units: Iterator[tuple[str, Block]], max_chars: int, share: float) -> Iterator[_Chunk]:
+def _pack(units: Iterable[tuple[str, Block]], max_chars: int, share: float) -> Iterator[_Chunk]:
     """Consecutive units joined, a line each, while they fit in ``max_chars`` and the
     passage is shorter than ``share`` of it."""
     chunk: _Chunk | None = None

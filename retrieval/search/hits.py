@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..ingest.passage import SECTION_SEPARATOR, short_heading
+from ..ingest.sentences import sentence_spans
 
 if TYPE_CHECKING:
     from ..ingest import Passage
@@ -137,14 +138,39 @@ class Hit:
                 found.append((start, end))
         return found
 
-    def styled(self) -> list[tuple[str, frozenset[str]]]:
+    def excerpt(self, max_chars: int) -> tuple[int, int]:
+        """The part of :attr:`text` to show when the passage is longer than
+        ``max_chars``: whole sentences (or lines) around the answering sentence, as many
+        as fit, alternately after and before it. A whole titled section can be one
+        passage of 1,500 characters; a chat answer shows the part that answers."""
+        if len(self.text) <= max_chars:
+            return 0, len(self.text)
+        spans = sentence_spans(self.text) or [(0, len(self.text))]
+        start, end = self.sentence
+        hit = next((n for n, (a, b) in enumerate(spans) if b > start), len(spans) - 1)
+        first = last = hit
+        while True:
+            grown = False
+            if last + 1 < len(spans) and spans[last + 1][1] - spans[first][0] <= max_chars:
+                last, grown = last + 1, True
+            if first > 0 and spans[last][1] - spans[first - 1][0] <= max_chars:
+                first, grown = first - 1, True
+            if not grown:
+                break
+        low = 0 if first == 0 else min(spans[first][0], start)
+        return low, len(self.text) if last == len(spans) - 1 else max(spans[last][1], end)
+
+    def styled(self, max_chars: int | None = None) -> list[tuple[str, frozenset[str]]]:
         """The text cut where its styles change: each piece with ``"sentence"`` (the
-        answering sentence) and ``"code"`` among its styles as they apply."""
-        marks = {0, len(self.text), *self.sentence}
+        answering sentence) and ``"code"`` among its styles as they apply. With
+        ``max_chars``, only the :meth:`excerpt` of a longer passage, with "…" where
+        text is left out."""
+        low, high = self.excerpt(max_chars) if max_chars else (0, len(self.text))
+        marks = {low, high, *(min(max(x, low), high) for x in self.sentence)}
         for start, end in self.code:
-            marks.update((start, end))
+            marks.update(min(max(x, low), high) for x in (start, end))
         cuts = sorted(marks)
-        pieces = []
+        pieces = [("… ", frozenset[str]())] if low > 0 else []
         for start, end in itertools.pairwise(cuts):
             styles = set()
             if self.sentence[0] <= start and end <= self.sentence[1] and start < end:
@@ -153,6 +179,8 @@ class Hit:
                 styles.add("code")
             if start < end:
                 pieces.append((self.text[start:end], frozenset(styles)))
+        if high < len(self.text):
+            pieces.append((" …", frozenset()))
         return pieces
 
     @property

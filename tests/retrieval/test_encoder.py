@@ -15,11 +15,22 @@ def test_span_vectors_come_from_the_same_pass_as_the_text_vectors(encoder):
     assert pooled[1].astype(np.float32) @ shops > pooled[0].astype(np.float32) @ shops
 
 
-def test_a_span_cut_off_by_the_length_limit_gets_its_texts_vector(encoder):
-    text = "word " * 600
-    whole, pooled = encoder.encode_with_spans([text], [[(0, 4), (2900, 2999)]], progress=False)
-    assert np.allclose(pooled[1].astype(np.float32), whole[0], atol=1e-2)
-    assert not np.allclose(pooled[0].astype(np.float32), whole[0], atol=1e-3)
+def test_a_text_longer_than_the_model_reads_is_read_in_windows(encoder):
+    """A passage past 256 word pieces (a whole section of 1,500 characters): its last
+    sentence, which one window would cut off, is pooled from the next window, and the
+    passage's vector is the mean of its windows', so it knows its end too."""
+    harbour = " ".join(f"Berth {n} of the harbour takes boats up to {n} metres." for n in range(60))
+    cat = "The lighthouse keeper feeds a grey cat called Pixel every evening."
+    text = f"{harbour} {cat}"
+    spans = [(0, 50), (len(harbour) + 1, len(text))]
+    whole, pooled = encoder.encode_with_spans([text], [spans], progress=False)
+    [truncated] = encoder.encode([text], progress=False)  # one window, as before
+    [question] = encoder.encode(["Who feeds the cat at the lighthouse?"], progress=False)
+    last = pooled[1].astype(np.float32)
+    assert not np.allclose(last, whole[0], atol=1e-2)  # its own vector, not the text's
+    assert last @ question > whole[0] @ question + 0.2
+    assert whole[0] @ question > truncated @ question
+    assert np.isclose(np.linalg.norm(whole[0]), 1.0, atol=1e-5)
 
 
 def test_encoding_matches_sentence_transformers_own_encode(encoder):

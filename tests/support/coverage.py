@@ -311,7 +311,8 @@ def passage_texts(path: Path, max_chars: int | None = None) -> list[str]:
     texts: list[str] = []
     for file in discover([path]):
         for document in read_documents(file):
-            texts.extend(p.embedding_text(True) for p in split_document(document, limit))
+            passages = split_document(document, limit, config.max_section_chars)
+            texts.extend(p.embedding_text(True) for p in passages)
     return texts
 
 

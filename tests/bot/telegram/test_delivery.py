@@ -95,7 +95,8 @@ def test_more_button_only_when_there_is_more() -> None:
 def test_answer_button_goes_under_the_last_message() -> None:
     bot = FakeBot()
     delivery = Delivery(QuestionStore())
-    hits = tuple(make_hit(n, "Sentence. " * 300, (0, 9)) for n in range(1, 4))
+    # One sentence of 3,000 characters each: shown whole, so three need two messages.
+    hits = tuple(make_hit(n, "word " * 600, (0, 3000)) for n in range(1, 4))
     answer = Answer("q", hits, has_more=True)
     asyncio.run(delivery.send_answer(bot, 5, answer, reply_to=9))  # type: ignore[arg-type]
     assert len(bot.calls) > 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import NO_ANSWER, Answer, AnswerComposer
+from bot.answer import EXCERPT_CHARS, NO_ANSWER, Answer, AnswerComposer
 from bot.telegram.render import (
     INLINE_DESCRIPTION_CHARS,
     inline_description,
@@ -57,6 +57,23 @@ def test_emphasised_sentence_is_bold_inside_the_quote() -> None:
         "<blockquote>Alpha. <b>Beta gamma.</b> Delta.</blockquote>\n"
         '<i>Reuters · 2021-08-25</i> · <a href="https://e.x/a?b=1&amp;c=2">source</a>'
     )
+
+
+def test_a_long_passage_is_shown_around_its_answering_sentence() -> None:
+    """A whole section can be a passage of 1,500 characters; the answer shows the
+    sentences around the answering one, with "…" where text is left out."""
+    sentences = [
+        f"Rule {n} says one more thing a skipper must do in the harbour." for n in range(40)
+    ]
+    text = " ".join(sentences)
+    start = text.index(sentences[20])
+    span = (start, start + len(sentences[20]))
+    [message] = render_answer(Answer("q", (make_hit(1, text, span),)))
+    shown = visible_text(message)
+    assert f"<b>{sentences[20]}</b>" in message
+    assert "… Rule" in shown and "harbour. …" in shown
+    assert sentences[19] in shown and sentences[21] in shown and sentences[0] not in shown
+    assert len(shown) < EXCERPT_CHARS + 100
 
 
 def test_no_answer_message_and_hint(composer: AnswerComposer) -> None:

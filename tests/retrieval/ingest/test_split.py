@@ -118,6 +118,28 @@ def test_a_titled_section_that_fits_is_one_passage_untitled_text_keeps_paragraph
     assert len(split_document(titled, 200)) > 1
 
 
+def test_a_titled_section_with_a_list_or_code_stays_whole_up_to_the_section_limit() -> None:
+    """``section_chars`` lets a section with a list, code or a table run past the
+    passage limit (an API entry with its example); longer ones and prose are cut as
+    before."""
+    rules = [f"Rule {i} of the harbour says what a skipper must do on arrival." for i in range(5)]
+    blocks = [*map(Block, rules[:2]), *(Block(r, BlockKind.LIST) for r in rules[2:4])]
+    blocks.append(Block("moor --berth 12 --hours 4", BlockKind.CODE))
+    texts = [b.text for b in blocks]
+    size = len("\n".join(texts))
+    titled = _doc(Block("Arrival", BlockKind.HEADING, level=2), *blocks)
+    [whole] = split_document(titled, 200, section_chars=size)
+    assert whole.text == "\n".join(texts) and whole.section == ("Arrival",)
+    cut = split_document(titled, 200, section_chars=size - 1)
+    assert len(cut) > 1 and {p.section for p in cut} == {("Arrival",)}
+    prose = _doc(Block("Arrival", BlockKind.HEADING, level=2), *map(Block, rules))
+    assert [p.text for p in split_document(prose, 200, section_chars=2000)] == rules
+    # A page without headings but with code (a short how-to) is one passage too; prose
+    # without headings (news) keeps its paragraphs.
+    assert len(split_document(_doc(*blocks), 200, section_chars=size)) == 1
+    assert [p.text for p in split_document(_doc(*map(Block, rules)), 200, 2000)] == rules
+
+
 def test_a_long_section_is_cut_between_blocks_each_part_under_the_heading() -> None:
     paragraphs = [
         f"Paragraph {i} explains one more rule of the harbour at length." for i in range(20)

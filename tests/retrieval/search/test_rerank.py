@@ -32,9 +32,9 @@ def harbour(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def retriever(corpus: Path, index_dir: Path, encoder, **settings) -> Retriever:
-    # One paragraph a passage (175 characters holds the longest, not two): the tests
-    # are about ranking passages, not about packing a section into one.
-    config = RetrievalConfig(**{"max_passage_chars": 175, **settings})
+    # One paragraph a passage (175 characters holds the longest, not two, in a titled
+    # section too): the tests are about ranking passages, not about packing a section.
+    config = RetrievalConfig(**{"max_passage_chars": 175, "max_section_chars": 175, **settings})
     return Retriever.from_corpus(corpus, index_dir, config, encoder=encoder)
 
 
