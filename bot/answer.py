@@ -19,8 +19,9 @@ NO_ANSWER_HINT = (
 )
 NO_MORE = "There are no further passages for that question."
 #: A passage longer than this is shown as the sentences around its answering sentence
-#: (``Hit.styled``): a titled section up to 1,500 characters is one passage, and three
-#: of them would fill a Telegram message with text beside the answer.
+#: (``Hit.styled``): a section with its list or code can be one passage of 1,500
+#: characters, and three of them would fill a Telegram message with text beside the
+#: answer.
 EXCERPT_CHARS = 900
 NO_MORE_HINT = "Ask a new question, or rephrase this one."
 

@@ -45,8 +45,9 @@ FORMAT_VERSION = 9
 #: computed from the stored passages (format 5 added the sentences' BM25 term ids,
 #: format 6 the passages'). Format 7 cut passages by section, with heading paths, and
 #: format 8 keeps a titled section that fits whole and embeds long headings shortened,
-#: format 9 keeps titled sections whole up to ``max_section_chars``: the passages and
-#: vectors of earlier formats are not reused.
+#: format 9 keeps sections with lists, code or tables whole up to ``max_section_chars``
+#: and embeds long passages in windows: the passages and vectors of earlier formats are
+#: not reused.
 REUSABLE_FORMATS: tuple[int, ...] = ()
 
 MANIFEST = "manifest.json"

@@ -141,14 +141,14 @@ class Hit:
     def excerpt(self, max_chars: int) -> tuple[int, int]:
         """The part of :attr:`text` to show when the passage is longer than
         ``max_chars``: whole sentences (or lines) around the answering sentence, as many
-        as fit, alternately after and before it. A whole titled section can be one
-        passage of 1,500 characters; a chat answer shows the part that answers."""
+        as fit, alternately after and before it. A section with its list or code can be
+        one passage of 1,500 characters; a chat answer shows the part that answers."""
         if len(self.text) <= max_chars:
             return 0, len(self.text)
         spans = sentence_spans(self.text) or [(0, len(self.text))]
         start, end = self.sentence
-        hit = next((n for n, (a, b) in enumerate(spans) if b > start), len(spans) - 1)
-        first = last = hit
+        at = next((n for n, (_, stop) in enumerate(spans) if stop > start), len(spans) - 1)
+        first = last = at
         while True:
             grown = False
             if last + 1 < len(spans) and spans[last + 1][1] - spans[first][0] <= max_chars:
