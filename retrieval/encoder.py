@@ -185,9 +185,38 @@ class Encoder:
         mapping = features.pop("offset_mapping", None)
         owner = features.pop("overflow_to_sample_mapping", None)
         if owner is None:
-            owner = torch.arange(len(texts))
+            return self._run(dict(features)), mapping, torch.arange(len(texts))
+        return self._run_windows(dict(features)), mapping, owner
+
+    def _run(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        import torch
+
         with torch.inference_mode():
-            return self.model(dict(features)), mapping, owner
+            return dict(self.model(features))
+
+    def _run_windows(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The model on a batch of windows: the last window of a long text is short, and
+        padded to the others' length it would cost as much as a full one, so windows
+        of at most half the batch's length go through on their own, trimmed."""
+        import torch
+
+        mask = features["attention_mask"]
+        width = mask.shape[1]
+        short = mask.sum(dim=1) <= width // 2
+        if not bool(short.any()) or bool(short.all()):
+            return self._run(features)
+        rows = [torch.nonzero(~short).flatten(), torch.nonzero(short).flatten()]
+        narrow = int(mask[rows[1]].sum(dim=1).max())
+        parts = [
+            self._run({k: v[rows[0]] for k, v in features.items()}),
+            self._run({k: v[rows[1], :narrow] for k, v in features.items()}),
+        ]
+        tokens = torch.zeros(mask.shape[0], width, parts[0]["token_embeddings"].shape[-1])
+        sentences = torch.zeros(mask.shape[0], parts[0]["sentence_embedding"].shape[-1])
+        for where, part in zip(rows, parts, strict=True):
+            tokens[where, : part["token_embeddings"].shape[1]] = part["token_embeddings"]
+            sentences[where] = part["sentence_embedding"]
+        return {"token_embeddings": tokens, "sentence_embedding": sentences, **features}
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         if getattr(self.model, "default_prompt_name", None):
