@@ -389,13 +389,8 @@ def _print(name: str, result: dict[str, Any]) -> None:
         print(f"  {kind}: {row['source']}: {row['phrase']!r}")
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.collections",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("names", nargs="*", metavar="NAME", help="collections (default: all)")
+def add_dest_argument(parser: argparse.ArgumentParser) -> None:
+    """``--dest``: where ``scripts/fetch_collections.py`` keeps the collections."""
     parser.add_argument(
         "--dest",
         type=Path,
@@ -403,6 +398,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="where the collections are (default: $DOCQA_COLLECTIONS or "
         "~/.cache/docqa/collections); fetched there if missing",
     )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.collections",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="collections (default: all)")
+    add_dest_argument(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder")
     parser.add_argument(
         "--cache", type=Path, default=DEFAULT_CACHE, help="indexes and subsets (scratch)"

@@ -44,7 +44,7 @@ from typing import Any
 from unittest import mock
 
 from ._child import current_rss, peak_rss
-from .collections import fetcher
+from .collections import add_dest_argument, fetcher
 from .common import (
     DEFAULT_CACHE,
     DEFAULT_OUT,
@@ -113,7 +113,7 @@ def child_index(corpus: Path, work: Path, floor: bool) -> dict[str, Any]:
     from retrieval.index import builder as index_builder
     from retrieval.index import layout
 
-    from .common import floor_encode, load_floor_model, read_passages
+    from .common import floor_encode, load_floor_model
     from .indexing import TimingEncoder
 
     config = RetrievalConfig()
@@ -143,6 +143,9 @@ def child_index(corpus: Path, work: Path, floor: bool) -> dict[str, Any]:
     documents = len(retriever.sources())
     dense = retriever.info.dense
     generation = retriever.info.path
+    # The floor embeds the same texts: the passages the build stored, not a second read.
+    stored = retriever.passages(list(range(passages))) if floor else []
+    texts = [p.embedding_text(config.embed_title) for p in stored]
     retriever.close()
     peak = peak_rss()
     sizes = {
@@ -165,7 +168,6 @@ def child_index(corpus: Path, work: Path, floor: bool) -> dict[str, Any]:
         "peak_rss_mb": round(peak / MB, 1),
     }
     if floor:
-        texts = [p.embedding_text(config.embed_title) for p in read_passages(corpus, config)]
         model = load_floor_model(config)
         floor_encode(model, ["warm up the model"])
         begun = time.perf_counter()
@@ -299,13 +301,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--dest",
-        type=Path,
-        default=None,
-        help="where the collections are (default: $DOCQA_COLLECTIONS or "
-        "~/.cache/docqa/collections); fetched there if missing",
-    )
+    add_dest_argument(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="scratch folder")
     parser.add_argument(

@@ -38,9 +38,8 @@ class RetrievalConfig:
             its example, a how-to with its commands. 1500 (with long passages embedded
             in windows): hit@1 over 800 +0.11 on flask, +0.06 on nodejs, +0.02 on git,
             sqlite unchanged (see the README's Quality section); news and SciFact are
-            prose and unchanged; 2000 was worse on flask. The model
-            reads about 1,000 characters of a passage; BM25 and the sentences' words
-            read all of it.
+            prose and unchanged; 2000 was worse on flask. The model reads about 1,000
+            characters at a time: longer passages are embedded in windows.
         embed_title: prefix the document title to the text that is embedded (the
             returned passage text never includes it).
         batch_size: encoding batch size.

@@ -259,7 +259,7 @@ def _prepared(tree: Any, frames: list[Any]) -> Any:
         heading = section.xpath("(h1|h2|h3|h4|h5|h6)[1]")[0]
         if _slug(section.get("id")) == _slug(heading.text_content()):
             del section.attrib["id"]
-    for anchor in tree.xpath("(//h1|//h2|//h3|//h4|//h5|//h6)/a[not(node())]"):
+    for anchor in tree.xpath(f"({_HEADINGS})/a[not(node())]"):
         anchor.drop_tag()
     for heading in tree.xpath(_HEADINGS):
         if _box_title(heading):
@@ -269,11 +269,12 @@ def _prepared(tree: Any, frames: list[Any]) -> Any:
             link.drop_tree()  # a permalink mark (Sphinx's ¶ after a term or a caption)
     for element in tree.xpath(_FURNITURE):
         element.drop_tree()
+    frame = _frame(tree, frames)
+    if frame is not None:
+        _gather_sections(frame)
+        return tree
     body = tree.find(".//body")
-    found = next((f for f in (next(iter(x(tree)), None) for x in frames) if f is not None), None)
-    if found is not None:
-        _gather_sections(found)
-    if body is None or found is not None:
+    if body is None:
         return tree
     content = [child for child in body if not _landmark(child)]
     if not content:
@@ -295,6 +296,16 @@ _HEADING_IN_OR_AT = f"self::h1|self::h2|self::h3|self::h4|self::h5|self::h6|{_HE
 _SECTION_TEST = f"({_HEADINGS_IN}) and .//p[string-length(normalize-space()) >= 40]"
 # Elements that set a box in the text; sections (<section>, <article>) are never boxes.
 _BOX_TAGS = frozenset({"div", "aside", "blockquote"})
+
+
+def _frame(tree: Any, frames: list[Any]) -> Any:
+    """The first element one of trafilatura's ``frames`` (its ``BODY_XPATH``) finds in
+    the page, or None."""
+    for xpath in frames:
+        found = next(iter(xpath(tree)), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _gather_sections(frame: Any) -> None:
