@@ -12,6 +12,7 @@ Everything a caller needs is exported here; the sub-packages (``ingest``, ``inde
 """
 
 from .config import RetrievalConfig
+from .conversation import Conversation
 from .encoder import Encoder
 from .errors import (
     ConfigError,
@@ -36,6 +37,7 @@ __all__ = [
     "SERVICE_FORMAT",
     "SHORT_FORMAT",
     "ConfigError",
+    "Conversation",
     "CorpusError",
     "CorpusWatcher",
     "Encoder",

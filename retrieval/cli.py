@@ -19,7 +19,7 @@ from rich.text import Text
 
 from .config import RetrievalConfig
 from .errors import QuestionError, RetrievalError
-from .evaluation import RANKERS, evaluate, evaluate_beir, read_eval_set
+from .evaluation import RANKERS, EvalFile, evaluate_beir
 from .logs import configure_logging
 from .retriever import Retriever, default_corpus, default_index_dir
 from .search import SearchResult
@@ -57,7 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     _index_options(query)
 
     evaluation = commands.add_parser("eval", help="score retrieval on a JSONL question set")
-    evaluation.add_argument("file", type=Path, help="JSONL: question, answers, source")
+    evaluation.add_argument(
+        "file",
+        type=Path,
+        help="JSONL: questions (question, answers, source), dialogues (turns) or variants (kind)",
+    )
+    evaluation.add_argument(
+        "--collection", help="only the dialogues or variants of this collection (their field)"
+    )
     evaluation.add_argument("--json", action="store_true", help="print the metrics as JSON")
     _index_options(evaluation)
 
@@ -158,7 +165,7 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
         # Everything the command reads is checked before any slow loading (model, index).
         if args.command == "query" and not args.question.strip():
             raise QuestionError("the question is empty")
-        items = read_eval_set(args.file) if args.command == "eval" else []
+        eval_set = EvalFile.read(args.file, args.collection) if args.command == "eval" else None
         if args.command == "beir":
             metrics = evaluate_beir(args.folder, args.split, args.index_dir, _config(args))
             print(json.dumps(metrics) if args.json else _beir_table(metrics))
@@ -174,9 +181,12 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
                 print(json_for_terminal(result.to_dict()))
             else:
                 _print_result(result, console)
-        elif args.command == "eval":
-            metrics = evaluate(retriever, items)
-            print(json.dumps(metrics) if args.json else _table(metrics))
+        elif eval_set is not None:
+            metrics = eval_set.evaluate(retriever)
+            plain = eval_set.kind == "questions"
+            print(
+                json.dumps(metrics) if args.json else _table(metrics) if plain else _counts(metrics)
+            )
         elif args.command == "sources":
             _print_sources(retriever, args.json)
         elif args.command == "stats":
@@ -187,6 +197,16 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _counts(metrics: dict[str, Any]) -> str:
+    """A dialogue or variant set's metrics: per kind, its counts."""
+    lines = []
+    for kind, row in metrics.items():
+        if isinstance(row, dict):
+            counts = "  ".join(f"{name} {value}" for name, value in row.items())
+            lines.append(f"{kind:<16} {counts}")
+    return "\n".join(lines)
 
 
 def _print_index(retriever: Retriever) -> None:

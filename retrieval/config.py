@@ -22,6 +22,25 @@ _PASSAGES = {_CONTENT: "passages"}
 _VECTORS = {_CONTENT: "vectors"}
 _LEXICAL = {_CONTENT: "lexical"}
 
+#: The languages the lexical side supports (ISO 639-1 code → Snowball stemmer and
+#: bm25s stop-word list): the ones PyStemmer and bm25s both know. Chinese has stop
+#: words but no stemmer.
+LANGUAGES: dict[str, tuple[str | None, str]] = {
+    "en": ("english", "STOPWORDS_EN"),
+    "da": ("danish", "STOPWORDS_DANISH"),
+    "de": ("german", "STOPWORDS_GERMAN"),
+    "es": ("spanish", "STOPWORDS_SPANISH"),
+    "fr": ("french", "STOPWORDS_FRENCH"),
+    "it": ("italian", "STOPWORDS_ITALIAN"),
+    "nl": ("dutch", "STOPWORDS_DUTCH"),
+    "no": ("norwegian", "STOPWORDS_NORWEGIAN"),
+    "pt": ("portuguese", "STOPWORDS_PORTUGUESE"),
+    "ru": ("russian", "STOPWORDS_RUSSIAN"),
+    "sv": ("swedish", "STOPWORDS_SWEDISH"),
+    "tr": ("turkish", "STOPWORDS_TURKISH"),
+    "zh": (None, "STOPWORDS_CHINESE"),
+}
+
 
 @dataclass(frozen=True)
 class RetrievalConfig:
@@ -75,6 +94,18 @@ class RetrievalConfig:
             BM25 too.
         bm25_k1: BM25 term-frequency saturation.
         bm25_b: BM25 length normalisation.
+        language: the collection's language (ISO 639-1: ``en``, ``es``, ``de``, ``ru``,
+            ...; see :data:`LANGUAGES`): it chooses BM25's stemmer and stop
+            words, the dictionary spelling correction trusts (English only), and which
+            questions are "in another language" for a model that is not multilingual.
+        multilingual: whether the model embeds several languages in one space (then a
+            question in another language is searched, not refused); None guesses it
+            from the model's name ("multilingual", "LaBSE").
+        context_weight: how much what a conversation carries over into a follow-up
+            counts beside the follow-up's own words (its terms' BM25 weight, and its
+            vector's share of the question vector).
+        correct_spelling: search with misspelt words corrected against the
+            collection's own words (the result says which).
         jsonl_title_field: the field of a JSON Lines record that holds its title.
         jsonl_text_field: the field of a JSON Lines record that holds its text.
     """
@@ -103,15 +134,23 @@ class RetrievalConfig:
     bm25_section: bool = field(default=True, metadata=_LEXICAL)
     bm25_k1: float = field(default=1.2, metadata=_LEXICAL)
     bm25_b: float = field(default=0.75, metadata=_LEXICAL)
+    language: str = field(default="en", metadata=_LEXICAL)
+    multilingual: bool | None = None
+    correct_spelling: bool = True
+    context_weight: float = 0.5
     jsonl_title_field: str = field(default="title", metadata=_PASSAGES)
     jsonl_text_field: str = field(default="text", metadata=_PASSAGES)
 
     def __post_init__(self) -> None:
         if self.fusion not in ("convex", "rrf"):
             raise ConfigError(f"fusion must be 'convex' or 'rrf', not {self.fusion!r}")
-        for name in ("dense_weight", "sentence_lexical_weight"):
+        for name in ("dense_weight", "sentence_lexical_weight", "context_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be within [0, 1], not {getattr(self, name)}")
+        if self.language not in LANGUAGES:
+            raise ConfigError(
+                f"language must be one of {', '.join(sorted(LANGUAGES))}, not {self.language!r}"
+            )
         if self.rerank_depth < 0:
             raise ConfigError(f"rerank_depth must not be negative, not {self.rerank_depth}")
         for name in (
@@ -146,6 +185,15 @@ class RetrievalConfig:
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return dataclasses.replace(self, **changes)
+
+    @property
+    def multilingual_model(self) -> bool:
+        """Whether the model is taken to embed questions of any language (see
+        ``multilingual``)."""
+        if self.multilingual is not None:
+            return self.multilingual
+        name = self.model.lower()
+        return "multilingual" in name or "labse" in name
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -160,17 +160,33 @@ class Retriever:
             format_version=index.manifest.format_version,
         )
 
-    def search(self, question: str, k: int = 3, offset: int = 0) -> SearchResult:
+    def search(
+        self, question: str, k: int = 3, offset: int = 0, context: str | None = None
+    ) -> SearchResult:
         """The ``k`` passages that best answer ``question``, or a no-answer result.
+
+        Args:
+            question: the question.
+            k: how many passages.
+            offset: skip this many better ones (paging).
+            context: what the question is about beyond its own words (a conversation's
+                earlier subject; see :class:`~retrieval.Conversation`), counted at
+                ``context_weight``.
 
         Raises:
             QuestionError: the question is empty.
         """
-        return self._searcher.search(question, k=k, offset=offset)
+        return self._searcher.search(question, k=k, offset=offset, context=context)
 
-    def search_many(self, questions: list[str], k: int = 3, offset: int = 0) -> list[SearchResult]:
+    def search_many(
+        self,
+        questions: list[str],
+        k: int = 3,
+        offset: int = 0,
+        contexts: Sequence[str | None] | None = None,
+    ) -> list[SearchResult]:
         """Like :meth:`search` for several questions, encoded in one batch."""
-        return self._searcher.search_many(questions, k=k, offset=offset)
+        return self._searcher.search_many(questions, k=k, offset=offset, contexts=contexts)
 
     def ranking(self, questions: list[str], depth: int) -> list[Ranking]:
         """Every candidate :meth:`search` weighs for each question, with each stage's
@@ -185,6 +201,11 @@ class Retriever:
         return [
             self._searcher.ranking(q, v, depth) for q, v in zip(questions, vectors, strict=True)
         ]
+
+    def word_weights(self, words: Sequence[str]) -> list[float]:
+        """How much each of ``words`` tells the collection's passages apart (BM25 IDF;
+        0 for a word the collection lacks): what a conversation carries over."""
+        return self._searcher.word_weights(words)
 
     def passages(self, rows: Sequence[int] | np.ndarray) -> list[Passage]:
         """The stored passages at ``rows`` (as a :class:`Ranking` names them), in order."""

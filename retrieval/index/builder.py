@@ -335,7 +335,7 @@ def build_lexical(passages: list[Passage], config: RetrievalConfig) -> LexicalIn
     towards documents whose title shares a word with the question (measured on the
     dev set; ``bm25_title`` turns it on)."""
     texts = [_lexical_text(p, config.bm25_title, config.bm25_section) for p in passages]
-    return LexicalIndex.build(texts, k1=config.bm25_k1, b=config.bm25_b)
+    return LexicalIndex.build(texts, k1=config.bm25_k1, b=config.bm25_b, language=config.language)
 
 
 def _lexical_text(passage: Passage, title: bool, section: bool) -> str:

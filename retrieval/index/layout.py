@@ -18,7 +18,8 @@
         passage_terms.npy   each passage's (title and text) distinct BM25 term ids
         passage_term_offsets.npy   where each passage's term ids start
         dense.faiss         the FAISS index (dense.py: exact, or IVF above ann_threshold)
-        bm25/               the bm25s index (lexical.py)
+        bm25/               the bm25s index, and words.json: the collection's words
+                            and their counts, for spelling correction (lexical.py)
 
 A build writes a new generation beside the live one and then swaps ``CURRENT``, so a
 crash mid-build leaves the previous index usable and readers never see a half-written
@@ -40,15 +41,16 @@ import numpy as np
 from ..errors import IndexStateError, IndexWriteError
 
 #: Bumped whenever the on-disk layout or the passage splitting changes.
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 #: Earlier formats whose passages and vectors a build reuses: what is new since is
 #: computed from the stored passages (format 5 added the sentences' BM25 term ids,
 #: format 6 the passages'). Format 7 cut passages by section, with heading paths, and
 #: format 8 keeps a titled section that fits whole and embeds long headings shortened,
 #: format 9 keeps sections with lists, code or tables whole up to ``max_section_chars``
 #: and embeds long passages in windows: the passages and vectors of earlier formats are
-#: not reused.
-REUSABLE_FORMATS: tuple[int, ...] = ()
+#: not reused. Format 10 adds the words for spelling correction (bm25/words.json), built
+#: from format 9's stored passages.
+REUSABLE_FORMATS: tuple[int, ...] = (9,)
 
 MANIFEST = "manifest.json"
 CONFIG = "config.json"

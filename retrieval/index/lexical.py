@@ -1,12 +1,16 @@
-"""BM25 keyword search (bm25s) with English stemming and stop words.
+"""BM25 keyword search (bm25s) with the collection language's stemming and stop words.
 
-It finds what embeddings miss: names, numbers and rare words.
+It finds what embeddings miss: names, numbers and rare words. It also keeps the
+collection's words as written, with their counts (``words.json``): the vocabulary that
+misspelt question words are corrected against.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,27 +19,44 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from ..config import LANGUAGES
+
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# A word as spelling correction sees it: letters only, at least three.
+WORD = re.compile(r"[^\W\d_]{3,}")
+WORDS_FILE = "words.json"
 
 
 class Analyzer:
     """Text → BM25 terms: lower-cased words of 2+ characters, stop words dropped,
-    Snowball-stemmed. Queries and passages go through the same analyzer."""
+    Snowball-stemmed. Queries and passages go through the same analyzer.
 
-    def __init__(self) -> None:
-        self._stemmer = Stemmer.Stemmer("english")
-        self._stopwords = frozenset(bm25s.stopwords.STOPWORDS_EN)
+    Args:
+        language: the collection's language (a key of :data:`LANGUAGES`).
+    """
+
+    def __init__(self, language: str = "en") -> None:
+        algorithm, stopwords = LANGUAGES[language]
+        self.language = language
+        self._stemmer = Stemmer.Stemmer(algorithm) if algorithm else None
+        self._stopwords = frozenset(getattr(bm25s.stopwords, stopwords))
+
+    def _stem(self, words: list[str]) -> list[str]:
+        return self._stemmer.stemWords(words) if self._stemmer else words
+
+    def is_stopword(self, word: str) -> bool:
+        """Whether ``word`` (lower case) is one of the language's stop words."""
+        return word in self._stopwords
 
     def terms(self, text: str) -> list[str]:
         words = [w for w in _TOKEN.findall(text.lower()) if w not in self._stopwords]
-        stems: list[str] = self._stemmer.stemWords(words)
-        return stems
+        return self._stem(words)
 
     def sentence_terms(self, text: str, spans: Iterable[tuple[int, int]]) -> list[set[str]]:
         """The set of terms of each span of ``text``, stemmed in one call. Stop words are
         kept: callers look up question terms, which never are stop words."""
         chunks = [_TOKEN.findall(text[start:end].lower()) for start, end in spans]
-        stems = self._stemmer.stemWords([w for chunk in chunks for w in chunk])
+        stems = self._stem([w for chunk in chunks for w in chunk])
         bounds = np.cumsum([0] + [len(chunk) for chunk in chunks])
         return [set(stems[a:b]) for a, b in itertools.pairwise(bounds)]
 
@@ -51,12 +72,16 @@ class QuestionTerms:
         weights: their IDF, in the same order.
         total: the question's whole weight: ``weights`` plus, for each term the corpus
             lacks, the IDF the rarest term would have.
+        context_tokens: the vocabulary ids of the terms of the question's context (what
+            a conversation carried over) that the question lacks; in ``ids`` and
+            ``weights`` too, their IDF scaled by the context's weight.
     """
 
     tokens: list[int]
     ids: np.ndarray
     weights: np.ndarray
     total: float
+    context_tokens: tuple[int, ...] = ()
 
     def held(self, term_ids: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
         """The share of the question's weight each of ``count`` groups holds, given the
@@ -76,23 +101,49 @@ class LexicalIndex:
         bm25: the bm25s index.
         doc_freq: for each term id, the number of passages holding it (for IDF).
         analyzer: the analyzer it was built with (a new one by default).
+        words: the collection's words as written (lower case) and how often each
+            occurs, or the folder whose ``words.json`` holds them (read on first use).
     """
 
     def __init__(
-        self, bm25: bm25s.BM25, doc_freq: np.ndarray, analyzer: Analyzer | None = None
+        self,
+        bm25: bm25s.BM25,
+        doc_freq: np.ndarray,
+        analyzer: Analyzer | None = None,
+        words: dict[str, int] | Path | None = None,
     ) -> None:
         self.bm25 = bm25
         self.doc_freq = doc_freq
         self.analyzer = analyzer or Analyzer()
+        self._words = words
         self._vocabulary: list[str] | None = None  # for spelling look-ups, made on first use
 
     @classmethod
-    def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
-        analyzer = Analyzer()
+    def build(
+        cls, texts: list[str], k1: float = 1.2, b: float = 0.75, language: str = "en"
+    ) -> LexicalIndex:
+        analyzer = Analyzer(language)
         corpus = [analyzer.terms(t) or ["\u2205"] for t in texts]  # bm25s rejects empty docs
         bm25 = bm25s.BM25(k1=k1, b=b)
         bm25.index(corpus, show_progress=False)
-        return cls(bm25, _doc_freq(bm25), analyzer)
+        words = Counter(w for t in texts for w in WORD.findall(t.lower()))
+        return cls(bm25, _doc_freq(bm25), analyzer, dict(words))
+
+    @property
+    def words(self) -> dict[str, int]:
+        """The collection's words as written (lower case, letters only, at least three)
+        and how often each occurs."""
+        if isinstance(self._words, Path):
+            self._words = json.loads((self._words / WORDS_FILE).read_text(encoding="utf-8"))
+        return self._words or {}
+
+    def has_word(self, word: str) -> bool:
+        """Whether the collection has ``word`` as written or in another inflection."""
+        lower = word.lower()
+        if lower in self.words:
+            return True
+        terms = self.analyzer.terms(lower)
+        return bool(terms) and all(t in self.bm25.vocab_dict for t in terms)
 
     def __len__(self) -> int:
         return int(self.bm25.scores["num_docs"])
@@ -109,18 +160,26 @@ class LexicalIndex:
         df = self.doc_freq[term_ids].astype(np.float64)
         return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    def question_terms(self, question: str) -> QuestionTerms:
+    def question_terms(
+        self, question: str, context: str | None = None, context_weight: float = 1.0
+    ) -> QuestionTerms:
         """The question's terms the corpus knows, weighted by IDF; in the question's
-        total weight a term the corpus lacks weighs as much as the rarest can."""
+        total weight a term the corpus lacks weighs as much as the rarest can. The
+        terms of ``context`` that the question lacks count too, at ``context_weight``
+        of their IDF."""
         analysed = self.analyzer.terms(question)
         vocab = self.bm25.vocab_dict
         tokens = [vocab[t] for t in analysed if t in vocab]
         terms = set(analysed)
-        ids = np.array(sorted(set(tokens)), dtype=np.int32)
+        extra = [t for t in self.analyzer.terms(context or "") if t not in terms]
+        context_tokens = tuple(dict.fromkeys(vocab[t] for t in extra if t in vocab))
+        ids = np.array(sorted(set(tokens) | set(context_tokens)), dtype=np.int32)
         weights = self.idf(ids.tolist()) if len(ids) else np.zeros(0)
+        if context_tokens:
+            weights[np.isin(ids, context_tokens)] *= context_weight
         unknown = float(np.log(1.0 + (len(self) + 0.5) / 0.5))  # idf at df = 0
-        total = float(weights.sum()) + unknown * (len(terms) - len(ids))
-        return QuestionTerms(tokens, ids, weights, total)
+        total = float(weights.sum()) + unknown * sum(t not in vocab for t in terms)
+        return QuestionTerms(tokens, ids, weights, total, context_tokens)
 
     def knows(self, word: str, similarity: float = 80.0) -> bool:
         """Whether the corpus has ``word``, or a term spelt like it (a misspelt name
@@ -162,11 +221,15 @@ class LexicalIndex:
     def save(self, folder: Path) -> None:
         self.bm25.save(str(folder), show_progress=False)
         np.save(folder / "doc_freq.npy", self.doc_freq)
+        (folder / WORDS_FILE).write_text(
+            json.dumps(self.words, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+        )
 
     @classmethod
-    def load(cls, folder: Path) -> LexicalIndex:
+    def load(cls, folder: Path, language: str = "en") -> LexicalIndex:
         bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
-        return cls(bm25, np.load(folder / "doc_freq.npy", mmap_mode="r"))
+        doc_freq = np.load(folder / "doc_freq.npy", mmap_mode="r")
+        return cls(bm25, doc_freq, Analyzer(language), folder)
 
 
 def _doc_freq(bm25: bm25s.BM25) -> np.ndarray:

@@ -77,7 +77,7 @@ class Index(StoredPassages):
             path / layout.PASSAGE_TERM_OFFSETS, mmap_mode="r"
         )
         self.dense = DenseIndex.load(path / layout.DENSE, config.ivf_nprobe)
-        self.lexical = LexicalIndex.load(path / layout.LEXICAL)
+        self.lexical = LexicalIndex.load(path / layout.LEXICAL, config.language)
         self._check()
 
     @classmethod

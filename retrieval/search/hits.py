@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..ingest.passage import SECTION_SEPARATOR, short_heading
 from ..ingest.sentences import sentence_spans
+from .spelling import Correction
 
 if TYPE_CHECKING:
     from ..ingest import Passage
@@ -224,6 +225,14 @@ class SearchResult:
         offset: how many better hits were skipped (for paging).
         has_more: whether a further page of hits exists.
         truncated: whether the question was cut to the maximum length.
+        corrections: the misspelt words searched as the collection's words (then
+            ``question`` is the corrected question).
+        language: set when the question is in another language than the collection's
+            (and the model is not multilingual): its ISO 639-1 code (``"und"`` when
+            only its script is known); nothing was searched.
+        context: set when a conversation searched the question with what earlier turns
+            were about: the words carried over, or the previous question asked anew
+            about the new subject (see :mod:`retrieval.conversation`).
     """
 
     question: str
@@ -233,6 +242,9 @@ class SearchResult:
     offset: int = 0
     has_more: bool = False
     truncated: bool = False
+    corrections: tuple[Correction, ...] = ()
+    language: str | None = None
+    context: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -242,5 +254,8 @@ class SearchResult:
             "offset": self.offset,
             "has_more": self.has_more,
             "truncated": self.truncated,
+            "corrections": [[c.word, c.replacement] for c in self.corrections],
+            "language": self.language,
+            "context": self.context,
             "hits": [h.to_dict() for h in self.hits],
         }

@@ -35,6 +35,25 @@ _FUNCTION_WORDS = frozenset(
     during except inside near since through toward towards under until not no yes
     please there here all any each every some none also only just""".split()
 )
+# Words that point back to something said before ("Who runs it?", "Why was that
+# needed?", "Who works there?").
+_REFERRING_WORDS = frozenset(
+    """it its itself they them their theirs themselves he him his himself she her hers
+    herself this that these those there such""".split()
+)
+# Openings that continue the previous question with a new subject or an added detail
+# ("What about Deepmotion?", "And the amount?").
+_CONTINUATIONS = re.compile(
+    r"(what|how)\s+about\b|what\s+of\b|and\b|also\b|same\s+(for|with)\b|what\s+else\b",
+    re.IGNORECASE,
+)
+# Words that make a clause of their own: question words and auxiliaries.
+_CLAUSE_WORDS = frozenset(
+    """who whom whose what which when where why how whether is are was were be been
+    am do does did can could shall should will would may might must have has had""".split()
+)
+# A term as a continuation names it: a word, a number or a name with . _ + # - inside.
+_TERM = re.compile(r"\w[\w.+#-]*[\w+#]|\w")
 # After these a capital starts a sentence (or a quotation), not a name.
 _SENTENCE_ENDS = tuple(".?!:;\"'(“‘«")
 
@@ -60,6 +79,36 @@ class Question:
         """
         text = normalize_question(question)
         return cls(text[:max_chars], True) if len(text) > max_chars else cls(text)
+
+    def words(self) -> list[str]:
+        """The question's words as written (letters, and . + # - inside names)."""
+        return _WORD.findall(self.text)
+
+    def content_words(self) -> list[str]:
+        """The words that say what the question is about: not question words,
+        pronouns, auxiliaries, determiners, conjunctions or prepositions."""
+        return [w for w in self.words() if w.lower() not in _FUNCTION_WORDS]
+
+    def refers_back(self) -> bool:
+        """Whether the question points back to something said before: a pronoun or a
+        demonstrative ("Who runs it?"), or an opening that continues ("What about
+        Deepmotion?", "And the amount?")."""
+        if _CONTINUATIONS.match(self.text):
+            return True
+        return any(w.lower() in _REFERRING_WORDS for w in self.words())
+
+    def new_subject(self) -> str | None:
+        """X, when the question is only a continuation and X ("What about X?", "And
+        X?", "How about for X?"): the previous question asked again about X."""
+        opening = _CONTINUATIONS.match(self.text)
+        if opening is None:
+            return None
+        rest = self.text[opening.end() :].strip(" \t?.!,;:")
+        words = [w.lower() for w in _TERM.findall(rest)]
+        if not words or any(w in _CLAUSE_WORDS for w in words):
+            return None  # "And how do I read it?": a question of its own
+        kept = [w for w in _TERM.findall(rest) if w.lower() not in _FUNCTION_WORDS]
+        return " ".join(kept) or None
 
     def names(self) -> list[str]:
         """The words written as names: capitalised other than as a sentence's first

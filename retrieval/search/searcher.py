@@ -4,6 +4,7 @@ the no-answer decision, duplicate removal and the answering sentence."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +17,10 @@ from ..ingest.clean import fold
 from .calibration import BAND_COVERAGE, COVERED, Calibration, probe_questions
 from .fusion import fuse
 from .hits import Hit, SearchResult
+from .language import LanguageCheck, english_dictionary
 from .question import Question
 from .rerank import SentenceReranker, Sentences
+from .spelling import SpellingCorrector, apply
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,29 @@ class Searcher:
         self.config = index.config
         self.reranker = SentenceReranker(index, index.config)
         self._calibration: Calibration | None = None
+        self._spelling: SpellingCorrector | None = None
+        self._language: LanguageCheck | None = None
+
+    @property
+    def spelling(self) -> SpellingCorrector:
+        """Corrects misspelt question words against the collection's words (made on
+        first use: it reads the collection's words and the language's dictionary)."""
+        if self._spelling is None:
+            english = self.config.language == "en"
+            dictionary = english_dictionary() if english else frozenset[str]()
+            self._spelling = SpellingCorrector(self.index.lexical, dictionary)
+        return self._spelling
+
+    @property
+    def language(self) -> LanguageCheck:
+        """Recognises questions in another language than the collection's."""
+        if self._language is None:
+            spelling = self.spelling
+            dictionary = spelling.dictionary or spelling.lexical.words
+            self._language = LanguageCheck(
+                self.config.language, dictionary.__contains__, spelling.known
+            )
+        return self._language
 
     @property
     def calibration(self) -> Calibration:
@@ -98,34 +124,95 @@ class Searcher:
         spelt like them): it is about something else."""
         return [w for w in question.names() if not self.index.lexical.knows(w)]
 
-    def search(self, question: str, k: int = 3, offset: int = 0) -> SearchResult:
-        """Answers one question; see :meth:`search_many`."""
-        return self.search_many([question], k=k, offset=offset)[0]
+    def word_weights(self, words: Sequence[str]) -> list[float]:
+        """How much each word tells passages apart: the BM25 IDF of its terms (the
+        largest, for a word of several), 0 for a word the collection lacks."""
+        lexical = self.index.lexical
+        weights = []
+        for word in words:
+            ids = [lexical.bm25.vocab_dict.get(t) for t in lexical.analyzer.terms(word)]
+            known = [i for i in ids if i is not None]
+            weights.append(
+                float(lexical.idf(known).max()) if known and len(known) == len(ids) else 0.0
+            )
+        return weights
 
-    def search_many(self, questions: list[str], k: int = 3, offset: int = 0) -> list[SearchResult]:
+    def search(
+        self, question: str, k: int = 3, offset: int = 0, context: str | None = None
+    ) -> SearchResult:
+        """Answers one question; see :meth:`search_many`."""
+        return self.search_many([question], k=k, offset=offset, contexts=[context])[0]
+
+    def search_many(
+        self,
+        questions: list[str],
+        k: int = 3,
+        offset: int = 0,
+        contexts: Sequence[str | None] | None = None,
+    ) -> list[SearchResult]:
         """Answers several questions with one call to the model.
 
         Args:
             questions: the questions.
             k: hits per result.
             offset: skip this many best hits (paging).
+            contexts: for each question, what it is about beyond its own words (what a
+                conversation carried over), or None; it counts at ``context_weight``.
 
         Raises:
             QuestionError: a question is empty, or ``k``/``offset`` is out of range.
         """
         if k < 1 or offset < 0:
             raise QuestionError(f"k must be at least 1 and offset at least 0 (got {k}, {offset})")
-        prepared = [Question.of(q, self.config.max_question_chars) for q in questions]
-        vectors = self.encoder.encode([q.text for q in prepared], progress=False)
-        return [self._one(q, v, k, offset) for q, v in zip(prepared, vectors, strict=True)]
+        contexts = list(contexts) if contexts is not None else [None] * len(questions)
+        prepared = [self._prepare(q) for q in questions]
+        todo = [
+            (result, context)
+            for result, context in zip(prepared, contexts, strict=True)
+            if result.language is None
+        ]
+        texts = [r.question for r, _ in todo] + [c for _, c in todo if c]
+        vectors = iter(self.encoder.encode(texts, progress=False)) if texts else iter(())
+        found = {id(r): next(vectors) for r, _ in todo}
+        for result, context in todo:  # the question's vector leans towards its context
+            if context:
+                blend = found[id(result)] + self.config.context_weight * next(vectors)
+                found[id(result)] = blend / np.linalg.norm(blend)
+        by_result = {id(r): c for r, c in todo}
+        return [
+            self._one(r, found[id(r)], k, offset, by_result[id(r)]) if id(r) in found else r
+            for r in prepared
+        ]
 
-    def _one(self, question: Question, vector: np.ndarray, k: int, offset: int) -> SearchResult:
-        terms = self.index.lexical.question_terms(question.text)  # the one analysis
+    def _prepare(self, asked: str) -> SearchResult:
+        """The question as it will be searched, as an empty result: normalised, and
+        with its misspelt words corrected; or the refusal of a question in another
+        language."""
+        question = Question.of(asked, self.config.max_question_chars)
+        text, truncated = question.text, question.truncated
+        if not self.config.multilingual_model:
+            foreign = self.language.foreign(text)
+            if foreign is not None:
+                return SearchResult(text, [], False, -1.0, truncated=truncated, language=foreign)
+        corrections = self.spelling.corrections(text) if self.config.correct_spelling else []
+        if corrections:
+            text = apply(text, corrections)
+        return SearchResult(
+            text, [], False, -1.0, truncated=truncated, corrections=tuple(corrections)
+        )
+
+    def _one(
+        self, asked: SearchResult, vector: np.ndarray, k: int, offset: int, context: str | None
+    ) -> SearchResult:
+        question = Question(asked.question, asked.truncated)
+        terms = self.index.lexical.question_terms(  # the one analysis
+            question.text, context, self.config.context_weight
+        )
         rows, similarity, lexical = self._candidates(terms, vector, offset + k)
         best = float(similarity.max()) if len(similarity) else -1.0
-        text, truncated = question.text, question.truncated
+        text, truncated, corrections = question.text, question.truncated, asked.corrections
         if self._unknown_names(question) or not self._answerable(best, terms, rows, lexical):
-            return SearchResult(text, [], False, best, offset, False, truncated)
+            return SearchResult(text, [], False, best, offset, False, truncated, corrections)
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
         order = order[self._relevant(similarity[order], lexical[order])]
@@ -149,7 +236,8 @@ class Searcher:
             )
             for n, (r, p) in enumerate(page)
         ]
-        return SearchResult(text, hits, True, best, offset, len(ranked) > offset + k, truncated)
+        more = len(ranked) > offset + k
+        return SearchResult(text, hits, True, best, offset, more, truncated, corrections)
 
     def _candidates(
         self, terms: QuestionTerms, vector: np.ndarray, needed: int
@@ -160,6 +248,9 @@ class Searcher:
         found = dense_rows[0] >= 0
         dense_rows, dense_scores = dense_rows[0][found], dense_scores[0][found]
         bm25 = self.index.lexical.scores(terms.tokens)
+        if terms.context_tokens:
+            carried = self.index.lexical.scores(list(terms.context_tokens))
+            bm25 = bm25 + self.config.context_weight * carried
         top = min(depth, len(bm25))
         lexical_rows = np.argpartition(-bm25, top - 1)[:top] if top < len(bm25) else np.arange(top)
         lexical_rows = lexical_rows[bm25[lexical_rows] > 0]

@@ -1,0 +1,7 @@
+"""Conversations: questions asked in turn, follow-ups searched with the context of the
+previous turn (``followup``), per chat (``conversation``)."""
+
+from .conversation import IDLE_SECONDS, Conversation, Turn
+from .followup import Query, Resolution
+
+__all__ = ["IDLE_SECONDS", "Conversation", "Query", "Resolution", "Turn"]

@@ -1,0 +1,121 @@
+"""A conversation over a retriever: questions asked in turn, follow-ups resolved."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..retriever import Retriever
+from ..search import SearchResult
+from .followup import Resolution, resolve, subject
+
+#: Idle time after which a conversation starts afresh (seconds).
+IDLE_SECONDS = 15 * 60
+#: Turns a conversation remembers.
+MAX_TURNS = 5
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question of a conversation and what it was searched as.
+
+    Attributes:
+        question: the question as asked.
+        result: its answer (``result.question`` is what was searched, ``result.context``
+            what came from earlier turns).
+        subject: what the conversation is about after it: the names and rarest words
+            of what was searched, or, when it had none, the previous turn's subject.
+        at: when it was asked (the conversation's clock).
+    """
+
+    question: str
+    result: SearchResult
+    subject: tuple[str, ...]
+    at: float
+
+
+class Conversation:
+    """Questions asked one after another, each searched in the context of the last.
+
+    Not thread-safe: one conversation per chat, asked one question at a time. The
+    turns live in memory only.
+
+    Example::
+
+        chat = Conversation(Retriever.from_corpus("seeds/"))
+        chat.ask("Who invested in Pateo?")
+        chat.ask("When did it happen?")   # searched as "... Pateo"
+
+    Args:
+        retriever: the collection.
+        k: passages per answer.
+        idle_seconds: after this long without a question, the next one starts afresh.
+        max_turns: how many turns are remembered.
+        clock: the time source (``time.monotonic``; tests pass their own).
+    """
+
+    def __init__(
+        self,
+        retriever: Retriever | Callable[[], Retriever],
+        k: int = 3,
+        idle_seconds: float = IDLE_SECONDS,
+        max_turns: int = MAX_TURNS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        # A callable: the bot's live retriever, which a reload replaces.
+        self._retriever = retriever if callable(retriever) else (lambda: retriever)
+        self.k = k
+        self.idle_seconds = idle_seconds
+        self.clock = clock
+        self._turns: deque[Turn] = deque(maxlen=max_turns)
+
+    @property
+    def turns(self) -> list[Turn]:
+        """The remembered turns, oldest first (none once the conversation is idle)."""
+        self._expire()
+        return list(self._turns)
+
+    def reset(self) -> None:
+        """Forgets every turn: the next question starts a new conversation."""
+        self._turns.clear()
+
+    def resolve(self, question: str) -> Resolution:
+        """How ``question`` is to be searched after the turns so far."""
+        self._expire()
+        if not self._turns:
+            return resolve(question, None, (), self._retriever().word_weights)
+        last = self._turns[-1]
+        return resolve(question, last.result.question, last.subject, self._retriever().word_weights)
+
+    def record(self, question: str, result: SearchResult) -> None:
+        """Remembers ``question`` and its answer as the latest turn."""
+        self._expire()
+        searched = f"{result.question} {result.context or ''}"  # with what it carried
+        about = subject(searched, self._retriever().word_weights)
+        if not about and self._turns:
+            about = list(self._turns[-1].subject)
+        self._turns.append(Turn(question, result, tuple(about), self.clock()))
+
+    def ask(self, question: str, k: int | None = None) -> SearchResult:
+        """Answers ``question`` in the context of the conversation and remembers it.
+
+        Raises:
+            QuestionError: the question is empty.
+        """
+        retriever = self._retriever()
+        result: SearchResult | None = None
+        for query in self.resolve(question).queries:
+            result = retriever.search(query.text, k=k or self.k, context=query.context)
+            result = dataclasses.replace(result, context=query.about)
+            if result.answered or result.language is not None:
+                break
+        assert result is not None  # a resolution has at least one query
+        self.record(question, result)
+        return result
+
+    def _expire(self) -> None:
+        if self._turns and self.clock() - self._turns[-1].at > self.idle_seconds:
+            self._turns.clear()

@@ -1,0 +1,143 @@
+"""Follow-up questions, resolved without a language model.
+
+A question continues the conversation when it points back ("Who runs it?", "Why was
+that needed?"), opens as a continuation ("What about Deepmotion?", "And the
+amount?"), or names nothing the collection knows ("When?"). Then it is searched with
+the previous turn's subject: its names and rarest words ("Can I carry them over?"
+after "How many vacation days do I get?" is searched with "vacation days"), or, for
+"What about X?" after a question about Y, as the previous question about X. A question
+that stands alone is searched alone first, and with the subject only if alone it finds
+nothing; so a question that changes the subject is not dragged back to the old one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..search import Question
+
+#: How many of the previous turn's words are carried into a follow-up.
+SUBJECT_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Query:
+    """One way to search a question.
+
+    Attributes:
+        text: what is searched.
+        context: the words carried over from earlier turns, searched beside ``text``
+            at the context's weight.
+        about: what to show the user of what came from earlier turns (the carried
+            words, or the previous question asked anew), or None.
+    """
+
+    text: str
+    context: str | None = None
+    about: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How to search a question in its conversation: the queries to try, in order,
+    until one is answered."""
+
+    queries: tuple[Query, ...]
+
+
+def subject(text: str, weight: Callable[[Sequence[str]], list[float]]) -> list[str]:
+    """What ``text`` is about: its names and its rarest words that the collection
+    knows, at most :data:`SUBJECT_WORDS`, in the order written.
+
+    Args:
+        text: a question as it was searched.
+        weight: the collection's weight (IDF; 0 when unknown) of each of some words.
+    """
+    words = _distinct(Question(text).content_words())
+    weights = weight(words)
+    # Capitalised words that are not question words: names, wherever they stand (a
+    # carried subject follows the question it was added to).
+    names = {w for w in words if w[0].isupper()}
+    known = [(w, x) for w, x in zip(words, weights, strict=True) if x > 0]
+    # Names first, then the rarer words: what tells this subject apart.
+    ranked = sorted(known, key=lambda wx: (wx[0] not in names, -wx[1]))[:SUBJECT_WORDS]
+    keep = {w for w, _ in ranked}
+    return [w for w in words if w in keep]
+
+
+def resolve(
+    question: str,
+    previous: str | None,
+    carried: Sequence[str],
+    weight: Callable[[Sequence[str]], list[float]],
+) -> Resolution:
+    """The queries for ``question`` after the question ``previous`` (as it was
+    searched; None at the start of a conversation) about ``carried``.
+
+    Args:
+        question: the question as asked.
+        previous: the previous turn's searched question.
+        carried: the conversation's subject so far (see :func:`subject`).
+        weight: the collection's weight (IDF; 0 when unknown) of each of some words.
+    """
+    alone = Query(question)
+    if previous is None or not carried:
+        return Resolution((alone,))
+    asked = Question(question)
+    new = asked.new_subject()
+    if new is not None and _named(new):
+        again = reask(previous, carried, new)
+        return Resolution((Query(again, about=again),))
+    content = asked.content_words()
+    own = {w.lower() for w in content}
+    words = [w for w in carried if w.lower() not in own]
+    if not words:
+        return Resolution((alone,))
+    carried_words = " ".join(words)
+    # The carried words at the context's weight, else (nothing found) at full weight.
+    with_subject = (
+        Query(question, carried_words, carried_words),
+        Query(f"{question} {carried_words}", None, carried_words),
+    )
+    if asked.refers_back():
+        return Resolution(with_subject)
+    known = [w for w, x in zip(content, weight(content), strict=True) if x > 0]
+    if any(_named(w) for w in known):  # names of its own: maybe a new subject
+        return Resolution((alone, *with_subject))
+    return Resolution(with_subject)
+
+
+def reask(previous: str, carried: Sequence[str], new: str) -> str:
+    """The previous question asked about ``new`` instead: its names replaced by the
+    new subject ("Who invested in Pateo?" + "Deepmotion" → "Who invested in
+    Deepmotion?"), or, without names, the new subject with the previous question's
+    words ("form data" + "How do I send JSON …" → "form data send JSON …")."""
+    old = [w for w in carried if w[0].isupper() and w in previous]
+    if not old:
+        return f"{new} {' '.join(carried)}"
+    # The first old name becomes the new subject, the other old names go.
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(n) for n in sorted(old, key=len, reverse=True)) + r")\b"
+    )
+    parts = pattern.split(previous)
+    texts = parts[::2]  # split() puts the matched names between the texts
+    rewritten = texts[0] + new + "".join(texts[1:])
+    return " ".join(rewritten.split())
+
+
+def _named(text: str) -> bool:
+    """Whether ``text`` names something: a capitalised word, or one with digits or
+    ``_ . + #`` inside ("mod_wsgi", "2019", "C++")."""
+    return any(w[0].isupper() or not w.isalpha() for w in text.split())
+
+
+def _distinct(words: list[str]) -> list[str]:
+    seen: set[str] = set()
+    kept = []
+    for word in words:
+        if word.lower() not in seen:
+            seen.add(word.lower())
+            kept.append(word)
+    return kept

@@ -1,0 +1,107 @@
+"""Misspelt question words corrected against the collection's own words.
+
+A word is corrected only when neither the collection (as written or in another
+inflection) nor the language's dictionary knows it: "Xiaomo" becomes "Xiaomi" in a
+collection about Xiaomi, while "tomatoes" stays "tomatoes" (a real word the collection
+lacks is a sign the question is about something else, which the no-answer decision
+needs to see). The replacement is the collection's word at the smallest edit distance
+(transpositions count one edit), the most frequent among equals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from ..index.lexical import LexicalIndex
+
+# Words shorter than this are left alone: one edit away from too many others.
+MIN_LENGTH = 4
+# From this length on a word may be two edits away from its correction.
+TWO_EDITS_FROM = 8
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One corrected word of a question.
+
+    Attributes:
+        word: the word as asked.
+        replacement: the collection's word searched instead (in the asked word's case).
+    """
+
+    word: str
+    replacement: str
+
+
+class SpellingCorrector:
+    """Corrects a question's words that neither the collection nor the dictionary knows.
+
+    Args:
+        lexical: the collection's BM25 index (its words and their counts).
+        dictionary: the language's words (lower case), which are never corrected;
+            empty when there is none for the language.
+    """
+
+    def __init__(self, lexical: LexicalIndex, dictionary: Collection[str]) -> None:
+        self.lexical = lexical
+        self.dictionary = dictionary
+        self._vocabulary: list[str] | None = None
+
+    def corrections(self, text: str) -> list[Correction]:
+        """The corrections of ``text``'s misspelt words, in question order."""
+        found = []
+        for word in _WORD.findall(text):
+            if self._known(word):
+                continue
+            replacement = self._closest(word.lower())
+            if replacement is not None:
+                found.append(Correction(word, _same_case(word, replacement)))
+        return found
+
+    def known(self, word: str) -> bool:
+        """Whether ``word`` is a word of the collection or the dictionary, or one edit
+        or two (see :meth:`corrections`) from one of the collection's."""
+        return self._known(word) or self._closest(word.lower()) is not None
+
+    def _known(self, word: str) -> bool:
+        lower = word.lower()
+        return (
+            len(lower) < MIN_LENGTH
+            or lower in self.dictionary
+            or self.lexical.analyzer.is_stopword(lower)
+            or self.lexical.has_word(lower)
+        )
+
+    def _closest(self, word: str) -> str | None:
+        if self._vocabulary is None:
+            self._vocabulary = list(self.lexical.words)
+        edits = 2 if len(word) >= TWO_EDITS_FROM else 1
+        matches = process.extract(
+            word, self._vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=None
+        )
+        if not matches:
+            return None
+        counts = self.lexical.words
+        best: str = min(matches, key=lambda m: (m[1], -counts[m[0]], m[0]))[0]
+        return best
+
+
+def apply(text: str, corrections: Sequence[Correction]) -> str:
+    """``text`` with each corrected word replaced (whole words only)."""
+    fixes = {c.word: c.replacement for c in corrections}
+    replace: Callable[[re.Match[str]], str] = lambda m: fixes.get(m.group(), m.group())  # noqa: E731
+    return _WORD.sub(replace, text)
+
+
+def _same_case(word: str, replacement: str) -> str:
+    if word.isupper() and len(word) > 1:
+        return replacement.upper()
+    if word[0].isupper():
+        return replacement[0].upper() + replacement[1:]
+    return replacement
