@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable
@@ -24,15 +23,17 @@ class Turn:
 
     Attributes:
         question: the question as asked.
-        result: its answer (``result.question`` is what was searched, ``result.context``
-            what came from earlier turns).
+        searched: what was searched for it (corrected, or asked anew about a new
+            subject, or with carried words).
+        context: the words carried over from earlier turns, searched beside it.
         subject: what the conversation is about after it: the names and rarest words
             of what was searched, or, when it had none, the previous turn's subject.
         at: when it was asked (the conversation's clock).
     """
 
     question: str
-    result: SearchResult
+    searched: str
+    context: str | None
     subject: tuple[str, ...]
     at: float
 
@@ -88,16 +89,16 @@ class Conversation:
         if not self._turns:
             return resolve(question, None, (), self._retriever().word_weights)
         last = self._turns[-1]
-        return resolve(question, last.result.question, last.subject, self._retriever().word_weights)
+        return resolve(question, last.searched, last.subject, self._retriever().word_weights)
 
-    def record(self, question: str, result: SearchResult) -> None:
-        """Remembers ``question`` and its answer as the latest turn."""
+    def record(self, question: str, searched: str, context: str | None = None) -> None:
+        """Remembers ``question`` as the latest turn, searched as ``searched`` with the
+        carried words ``context`` (a result's ``question`` and ``context``)."""
         self._expire()
-        searched = f"{result.question} {result.context or ''}"  # with what it carried
-        about = subject(searched, self._retriever().word_weights)
+        about = subject(f"{searched} {context or ''}", self._retriever().word_weights)
         if not about and self._turns:
             about = list(self._turns[-1].subject)
-        self._turns.append(Turn(question, result, tuple(about), self.clock()))
+        self._turns.append(Turn(question, searched, context, tuple(about), self.clock()))
 
     def ask(self, question: str, k: int | None = None) -> SearchResult:
         """Answers ``question`` in the context of the conversation and remembers it.
@@ -109,11 +110,10 @@ class Conversation:
         result: SearchResult | None = None
         for query in self.resolve(question).queries:
             result = retriever.search(query.text, k=k or self.k, context=query.context)
-            result = dataclasses.replace(result, context=query.about)
             if result.answered or result.language is not None:
                 break
         assert result is not None  # a resolution has at least one query
-        self.record(question, result)
+        self.record(question, result.question, result.context)
         return result
 
     def _expire(self) -> None:

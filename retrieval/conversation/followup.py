@@ -27,16 +27,14 @@ class Query:
     """One way to search a question.
 
     Attributes:
-        text: what is searched.
+        text: what is searched: the question, or the previous question asked anew
+            about a new subject, or the question followed by the carried words.
         context: the words carried over from earlier turns, searched beside ``text``
-            at the context's weight.
-        about: what to show the user of what came from earlier turns (the carried
-            words, or the previous question asked anew), or None.
+            at the context's weight (``RetrievalConfig.context_weight``).
     """
 
     text: str
     context: str | None = None
-    about: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,7 @@ def resolve(
     new = asked.new_subject()
     if new is not None and _named(new):
         again = reask(previous, carried, new)
-        return Resolution((Query(again, about=again),))
+        return Resolution((Query(again),))
     content = asked.content_words()
     own = {w.lower() for w in content}
     words = [w for w in carried if w.lower() not in own]
@@ -97,10 +95,7 @@ def resolve(
         return Resolution((alone,))
     carried_words = " ".join(words)
     # The carried words at the context's weight, else (nothing found) at full weight.
-    with_subject = (
-        Query(question, carried_words, carried_words),
-        Query(f"{question} {carried_words}", None, carried_words),
-    )
+    with_subject = (Query(question, carried_words), Query(f"{question} {carried_words}"))
     if asked.refers_back():
         return Resolution(with_subject)
     known = [w for w, x in zip(content, weight(content), strict=True) if x > 0]

@@ -40,6 +40,7 @@ class Variant:
     item: EvalItem
     kind: str
     language: str
+    original: str | None = None
 
 
 def _lines(path: Path, collection: str | None) -> list[tuple[int, dict[str, Any]]]:
@@ -100,6 +101,7 @@ def read_variants(path: Path, collection: str | None = None) -> list[Variant]:
             _eval_item(data, f"{path}:{number}"),
             str(data.get("kind", "")),
             str(data.get("language", "en")),
+            data.get("original") if isinstance(data.get("original"), str) else None,
         )
         for number, data in _lines(path, collection)
     ]
@@ -149,14 +151,25 @@ def evaluate_dialogues(retriever: Retriever, dialogues: list[list[DialogueTurn]]
 
 def evaluate_variants(retriever: Retriever, variants: list[Variant]) -> dict[str, Any]:
     """Asks each variant alone; per kind, how many had the right passage first, how
-    many got the language message, and how many got another passage first."""
+    many got the language message, how many got another passage first, and how many
+    of their original questions had the right passage first."""
     counts: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"n": 0, "first": 0, "language_message": 0, "unrelated": 0, "no_answer": 0}
+        lambda: {
+            "n": 0,
+            "first": 0,
+            "original_first": 0,
+            "language_message": 0,
+            "unrelated": 0,
+            "no_answer": 0,
+        }
     )
     for variant in variants:
         result = retriever.search(variant.item.question, k=5)
         row = counts[variant.kind]
         row["n"] += 1
+        if variant.original is not None:
+            original = retriever.search(variant.original, k=1)
+            row["original_first"] += bool(original.hits) and is_hit(original.hits[0], variant.item)
         if result.hits and is_hit(result.hits[0], variant.item):
             row["first"] += 1
         elif result.language is not None:

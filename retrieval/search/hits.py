@@ -230,9 +230,9 @@ class SearchResult:
         language: set when the question is in another language than the collection's
             (and the model is not multilingual): its ISO 639-1 code (``"und"`` when
             only its script is known); nothing was searched.
-        context: set when a conversation searched the question with what earlier turns
-            were about: the words carried over, or the previous question asked anew
-            about the new subject (see :mod:`retrieval.conversation`).
+        context: what was searched beside the question, at the context's weight: the
+            words a conversation carried over from earlier turns (see
+            :mod:`retrieval.conversation`).
     """
 
     question: str

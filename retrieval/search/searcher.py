@@ -20,7 +20,7 @@ from .hits import Hit, SearchResult
 from .language import LanguageCheck, english_dictionary
 from .question import Question
 from .rerank import SentenceReranker, Sentences
-from .spelling import SpellingCorrector, apply
+from .spelling import Correction, SpellingCorrector, apply
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,19 @@ class Ranking:
     lexical: np.ndarray
     fused: np.ndarray
     reranked: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A question ready to encode: ``text`` is what is searched (corrected), ``asked``
+    the question as asked (normalised)."""
+
+    text: str
+    asked: str
+    truncated: bool
+    corrections: tuple[Correction, ...]
+    context: str | None
+    language: str | None = None
 
 
 class Searcher:
@@ -78,7 +91,7 @@ class Searcher:
             spelling = self.spelling
             dictionary = spelling.dictionary or spelling.lexical.words
             self._language = LanguageCheck(
-                self.config.language, dictionary.__contains__, spelling.known
+                self.config.language, dictionary.__contains__, spelling.in_collection
             )
         return self._language
 
@@ -119,10 +132,24 @@ class Searcher:
         logger.info("%s", calibration.describe())
         return calibration
 
+    def _off_topic(self, question: Question, best: float) -> bool:
+        """Whether the question names something the collection never mentions, and so
+        is about something else; unless it also names what the collection is about and
+        a passage is confidently close (a long question mentions things in passing:
+        "... who invested in Pateo? I think it was in China")."""
+        unknown = self._unknown_names(question)
+        if not unknown:
+            return False
+        known = len(question.names()) > len(unknown)
+        return not (known and best >= self.confident_similarity)
+
     def _unknown_names(self, question: Question) -> list[str]:
         """The names in the question that the collection never mentions (nor any word
         spelt like them): it is about something else."""
-        return [w for w in question.names() if not self.index.lexical.knows(w)]
+        lexical, spelling = self.index.lexical, self.spelling
+        return [
+            w for w in question.names() if not lexical.knows(w) and not spelling.in_collection(w)
+        ]
 
     def word_weights(self, words: Sequence[str]) -> list[float]:
         """How much each word tells passages apart: the BM25 IDF of its terms (the
@@ -165,54 +192,53 @@ class Searcher:
         if k < 1 or offset < 0:
             raise QuestionError(f"k must be at least 1 and offset at least 0 (got {k}, {offset})")
         contexts = list(contexts) if contexts is not None else [None] * len(questions)
-        prepared = [self._prepare(q) for q in questions]
-        todo = [
-            (result, context)
-            for result, context in zip(prepared, contexts, strict=True)
-            if result.language is None
-        ]
-        texts = [r.question for r, _ in todo] + [c for _, c in todo if c]
+        prepared = [self._prepare(q, c) for q, c in zip(questions, contexts, strict=True)]
+        todo = [p for p in prepared if p.language is None]
+        texts = [p.text for p in todo] + [p.context for p in todo if p.context]
         vectors = iter(self.encoder.encode(texts, progress=False)) if texts else iter(())
-        found = {id(r): next(vectors) for r, _ in todo}
-        for result, context in todo:  # the question's vector leans towards its context
-            if context:
-                blend = found[id(result)] + self.config.context_weight * next(vectors)
-                found[id(result)] = blend / np.linalg.norm(blend)
-        by_result = {id(r): c for r, c in todo}
+        found = {id(p): next(vectors) for p in todo}
+        for p in todo:  # the question's vector leans towards its context
+            if p.context:
+                blend = found[id(p)] + self.config.context_weight * next(vectors)
+                found[id(p)] = blend / np.linalg.norm(blend)
         return [
-            self._one(r, found[id(r)], k, offset, by_result[id(r)]) if id(r) in found else r
-            for r in prepared
+            self._one(p, found[id(p)], k, offset)
+            if p.language is None
+            else SearchResult(
+                p.text, [], False, -1.0, offset, truncated=p.truncated, language=p.language
+            )
+            for p in prepared
         ]
 
-    def _prepare(self, asked: str) -> SearchResult:
-        """The question as it will be searched, as an empty result: normalised, and
-        with its misspelt words corrected; or the refusal of a question in another
-        language."""
+    def _prepare(self, asked: str, context: str | None) -> _Prepared:
+        """The question as it will be searched: normalised, with its misspelt words
+        corrected; or recognised as in another language."""
         question = Question.of(asked, self.config.max_question_chars)
         text, truncated = question.text, question.truncated
         if not self.config.multilingual_model:
             foreign = self.language.foreign(text)
             if foreign is not None:
-                return SearchResult(text, [], False, -1.0, truncated=truncated, language=foreign)
+                return _Prepared(text, text, truncated, (), context, foreign)
         corrections = self.spelling.corrections(text) if self.config.correct_spelling else []
-        if corrections:
-            text = apply(text, corrections)
-        return SearchResult(
-            text, [], False, -1.0, truncated=truncated, corrections=tuple(corrections)
-        )
+        corrected = apply(text, corrections) if corrections else text
+        return _Prepared(corrected, text, truncated, tuple(corrections), context)
 
-    def _one(
-        self, asked: SearchResult, vector: np.ndarray, k: int, offset: int, context: str | None
-    ) -> SearchResult:
-        question = Question(asked.question, asked.truncated)
+    def _one(self, asked: _Prepared, vector: np.ndarray, k: int, offset: int) -> SearchResult:
+        question = Question(asked.text, asked.truncated)
+        context, corrections = asked.context, asked.corrections
+        # Names are checked as asked: a name the collection lacks must not pass as the
+        # collection's word it was "corrected" to (knows() forgives misspellings).
+        as_asked = Question(asked.asked)
         terms = self.index.lexical.question_terms(  # the one analysis
             question.text, context, self.config.context_weight
         )
         rows, similarity, lexical = self._candidates(terms, vector, offset + k)
         best = float(similarity.max()) if len(similarity) else -1.0
-        text, truncated, corrections = question.text, question.truncated, asked.corrections
-        if self._unknown_names(question) or not self._answerable(best, terms, rows, lexical):
-            return SearchResult(text, [], False, best, offset, False, truncated, corrections)
+        text, truncated = question.text, question.truncated
+        if self._off_topic(as_asked, best) or not self._answerable(best, terms, rows, lexical):
+            return SearchResult(
+                text, [], False, best, offset, False, truncated, corrections, context=context
+            )
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
         order = order[self._relevant(similarity[order], lexical[order])]
@@ -237,7 +263,9 @@ class Searcher:
             for n, (r, p) in enumerate(page)
         ]
         more = len(ranked) > offset + k
-        return SearchResult(text, hits, True, best, offset, more, truncated, corrections)
+        return SearchResult(
+            text, hits, True, best, offset, more, truncated, corrections, context=context
+        )
 
     def _candidates(
         self, terms: QuestionTerms, vector: np.ndarray, needed: int

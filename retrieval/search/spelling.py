@@ -19,11 +19,14 @@ from rapidfuzz.distance import OSA
 
 from ..index.lexical import LexicalIndex
 
-# Words shorter than this are left alone: one edit away from too many others.
-MIN_LENGTH = 4
+# Words shorter than this are left alone: one edit away from too many others (and
+# often names the collection lacks: "venv" is not a misspelt "env").
+MIN_LENGTH = 5
 # From this length on a word may be two edits away from its correction.
 TWO_EDITS_FROM = 8
-_WORD = re.compile(r"[^\W\d_]+")
+# A word with what may join it to a name ("Cargo.toml", "utf-8", "C++"): only words of
+# letters alone are corrected.
+_WORD = re.compile(r"[\w.+#-]*\w[\w+#]*")
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,20 @@ class SpellingCorrector:
         """The corrections of ``text``'s misspelt words, in question order."""
         found = []
         for word in _WORD.findall(text):
-            if self._known(word):
+            if not word.isalpha() or self._known(word):
                 continue
             replacement = self._closest(word.lower())
             if replacement is not None:
                 found.append(Correction(word, _same_case(word, replacement)))
         return found
 
-    def known(self, word: str) -> bool:
-        """Whether ``word`` is a word of the collection or the dictionary, or one edit
-        or two (see :meth:`corrections`) from one of the collection's."""
-        return self._known(word) or self._closest(word.lower()) is not None
+    def in_collection(self, word: str) -> bool:
+        """Whether ``word`` is the collection's (in some inflection), or a misspelling
+        of one of its words that :meth:`corrections` would correct."""
+        lower = word.lower()
+        if self.lexical.has_word(lower):
+            return True
+        return len(lower) >= MIN_LENGTH and self._closest(lower) is not None
 
     def _known(self, word: str) -> bool:
         lower = word.lower()
