@@ -10,7 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval import Hit, Retriever, SearchResult, SourceInfo, normalize_question
+from retrieval import (
+    IDLE_SECONDS,
+    Conversation,
+    Correction,
+    Hit,
+    Retriever,
+    SearchResult,
+    SourceInfo,
+    language_name,
+    normalize_question,
+)
+
+from .examples import example_questions
 
 NO_ANSWER = "Nothing in the documents answers that."
 NO_ANSWER_HINT = (
@@ -26,18 +38,32 @@ EXCERPT_CHARS = 900
 NO_MORE_HINT = "Ask a new question, or rephrase this one."
 
 
+def other_language(code: str, collection: str = "en") -> str:
+    """What to say to a question in the language ``code`` over a collection in the
+    language ``collection`` (the model cannot match them)."""
+    own = language_name(collection) or collection
+    asked = language_name(code)
+    looks = f"Your question looks like {asked}, but " if asked else "It seems "
+    return f"{looks}I can only answer questions in {own}. Please ask in {own}."
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the bot says to one question (one page of it).
 
     Attributes:
-        question: the question as searched.
+        question: the question as searched (corrected, or asked anew in a conversation).
         hits: the best passages, best first; empty when nothing answers.
         offset: how many better passages earlier pages showed.
         has_more: whether :meth:`AnswerComposer.answer` with :attr:`next_offset` gives more.
         truncated: the question was too long and was shortened.
         message: set when there are no passages: why (e.g. :data:`NO_ANSWER`).
         hint: set with ``message``: what the user could do instead.
+        asked: the question as the user asked it.
+        context: the words a conversation carried over from earlier turns and searched
+            beside the question (shown as "about: ...").
+        corrections: misspelt words searched as the collection's words.
+        language: the language of a question refused as in another language.
     """
 
     question: str
@@ -47,6 +73,10 @@ class Answer:
     truncated: bool = False
     message: str | None = None
     hint: str | None = None
+    asked: str | None = None
+    context: str | None = None
+    corrections: tuple[Correction, ...] = ()
+    language: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -58,12 +88,36 @@ class Answer:
         """The offset of the next page."""
         return self.offset + len(self.hits)
 
+    @property
+    def understood(self) -> str | None:
+        """What the bot understood the question as, when that is not what was asked:
+        "<question> (about: <carried words>)", or the question asked anew about a new
+        subject; None when it was searched as asked (spelling aside, which
+        :attr:`corrections` reports)."""
+        if self.context:
+            return f"{self.question} (about: {self.context})"
+        if self.asked is None or self.corrections:
+            return None
+        if normalize_question(self.asked) == self.question:
+            return None
+        return self.question
+
     @classmethod
-    def from_result(cls, result: SearchResult) -> Answer:
-        """Turns a retrieval result into an answer."""
+    def from_result(
+        cls, result: SearchResult, asked: str | None = None, language: str = "en"
+    ) -> Answer:
+        """Turns a retrieval result into an answer.
+
+        Args:
+            result: the result.
+            asked: the question as the user asked it (default: as searched).
+            language: the collection's language (for the other-language message).
+        """
         hits = tuple(result.hits)
         message = hint = None
-        if not hits:
+        if result.language is not None:
+            message = other_language(result.language, language)
+        elif not hits:
             # A question the corpus does answer, paged past its last passage.
             message, hint = (
                 (NO_MORE, NO_MORE_HINT) if result.answered else (NO_ANSWER, NO_ANSWER_HINT)
@@ -76,6 +130,10 @@ class Answer:
             truncated=result.truncated,
             message=message,
             hint=hint,
+            asked=asked,
+            context=result.context,
+            corrections=result.corrections,
+            language=result.language,
         )
 
 
@@ -87,13 +145,20 @@ class AnswerComposer:
     Args:
         retriever: the opened index.
         k: passages per page.
+        idle_seconds: a conversation's follow-ups are read with its previous questions
+            in mind until it has been idle this long.
     """
 
-    def __init__(self, retriever: Retriever, k: int = 3) -> None:
+    def __init__(
+        self, retriever: Retriever, k: int = 3, idle_seconds: float = IDLE_SECONDS
+    ) -> None:
         self.k = k
+        self.idle_seconds = idle_seconds
         # The retriever and its sorted sources (``None``: not read yet), replaced together
         # by one reference assignment (see :meth:`swap`).
         self._live: tuple[Retriever, list[SourceInfo] | None] = (retriever, None)
+        # Example questions and the retriever they were found in.
+        self._examples: tuple[Retriever, list[str]] | None = None
 
     @property
     def retriever(self) -> Retriever:
@@ -114,22 +179,49 @@ class AnswerComposer:
         self._live = (retriever, sources)
         return old
 
-    def answer(self, question: str, offset: int = 0) -> Answer:
-        """One page of the answer to ``question``.
+    def answer(self, question: str, offset: int = 0, context: str | None = None) -> Answer:
+        """One page of the answer to ``question`` (searched with ``context``, the words
+        a conversation carried over, if given: as for a later page of a follow-up).
 
         Raises:
             QuestionError: the question is empty.
         """
-        return Answer.from_result(self.retriever.search(question, k=self.k, offset=offset))
+        return self.answer_many([question], offset, [context])[0]
 
-    def answer_many(self, questions: Sequence[str], offset: int = 0) -> list[Answer]:
-        """Like :meth:`answer` for several questions, with one call to the model.
+    def answer_many(
+        self,
+        questions: Sequence[str],
+        offset: int = 0,
+        contexts: Sequence[str | None] | None = None,
+        follow_ups: Sequence[bool] | None = None,
+    ) -> list[Answer]:
+        """Like :meth:`answer` for several questions, with one call to the model (see
+        :meth:`retrieval.Retriever.search_many` for ``contexts`` and ``follow_ups``).
 
         Raises:
             QuestionError: a question is empty (use :func:`validate_question` first).
         """
-        results = self.retriever.search_many(list(questions), k=self.k, offset=offset)
-        return [Answer.from_result(r) for r in results]
+        retriever = self.retriever
+        language = retriever.config.language
+        results = retriever.search_many(list(questions), self.k, offset, contexts, follow_ups)
+        return [
+            Answer.from_result(r, asked=q, language=language)
+            for q, r in zip(questions, results, strict=True)
+        ]
+
+    def conversation(self) -> Conversation:
+        """A new conversation over the live retriever (a reload's new index included)."""
+        return Conversation(lambda: self.retriever, k=self.k, idle_seconds=self.idle_seconds)
+
+    def ask(self, conversation: Conversation, question: str) -> Answer:
+        """The first page of the answer to ``question`` in ``conversation``, which
+        remembers it.
+
+        Raises:
+            QuestionError: the question is empty.
+        """
+        result = conversation.ask(question)
+        return Answer.from_result(result, asked=question, language=self.retriever.config.language)
 
     def sources(self) -> list[SourceInfo]:
         """The indexed documents, sorted by title (read once per index)."""
@@ -140,9 +232,19 @@ class AnswerComposer:
                 self._live = (retriever, sources)
         return sources
 
+    def examples(self) -> list[str]:
+        """Two questions the collection answers (see :mod:`bot.examples`), found once
+        per index."""
+        retriever = self.retriever
+        if self._examples is None or self._examples[0] is not retriever:
+            self._examples = (retriever, example_questions(retriever))
+        return self._examples[1]
+
     def warm_up(self) -> None:
-        """Loads the model now so that the first real question is fast."""
+        """Loads the model (and what small talk and spelling need) now, so that the
+        first real question is fast."""
         self.retriever.search("warm up")
+        self.examples()
 
 
 def attribution(hit: Hit) -> tuple[str, ...]:

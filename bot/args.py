@@ -45,7 +45,7 @@ def parse_config(
     env = os.environ if environ is None else environ
     args = build_parser().parse_args(argv)
     mode = Mode.TELEGRAM
-    if args.console or args.ask is not None:
+    if args.console or args.ask is not None or args.json:
         mode = Mode.CONSOLE
     elif args.auto:
         mode = Mode.AUTO
@@ -71,6 +71,8 @@ def parse_config(
         listen=args.listen,
         port=args.port,
         ask=args.ask,
+        json_lines=args.json,
+        conversation_minutes=args.conversation_minutes,
         watch=args.watch,
         workers=args.workers,
         max_batch=args.max_batch,
@@ -97,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     front.add_argument(
         "--ask", metavar="QUESTION", help="answer one question in the terminal and exit"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="console: read one question per line (one conversation; /new starts another) "
+        "and print one JSON object per line",
+    )
+    parser.add_argument(
+        "--conversation-minutes",
+        type=float,
+        default=15.0,
+        metavar="MINUTES",
+        help="a follow-up question is read with the previous ones in mind until the chat "
+        "has been idle this long (default: 15; 0: every question stands alone)",
     )
     parser.add_argument("--token", help=f"Telegram bot token (default: ${ENV_TOKEN})")
     parser.add_argument(

@@ -46,7 +46,7 @@ def open_composer(config: BotConfig, encoder: Encoder | None = None) -> AnswerCo
         RetrievalError: the corpus or index is unusable.
     """
     retriever = Retriever.from_corpus(config.corpus or None, config.index_dir, encoder=encoder)
-    return AnswerComposer(retriever, k=config.k)
+    return AnswerComposer(retriever, k=config.k, idle_seconds=config.conversation_minutes * 60)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -124,7 +124,7 @@ def _serve(config: BotConfig, mode: Mode, follower: IndexFollower | None) -> int
             composer = open_composer(config)
         if follower is not None:
             follower.follow(Reloader.for_config(config, composer))
-        return run_console(composer, ask=config.ask)
+        return run_console(composer, ask=config.ask, json_lines=config.json_lines)
 
     from .telegram import TelegramBot
 

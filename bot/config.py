@@ -64,6 +64,9 @@ class BotConfig:
         listen: address the webhook server binds.
         port: port the webhook server binds.
         ask: a single question to answer (then exit) instead of running a chat.
+        json_lines: the console prints one JSON object per answer (a line each).
+        conversation_minutes: a chat's follow-up questions are read with its previous
+            questions in mind until it has been idle this long (0: never).
         watch: re-index the corpus when its files change, while serving.
         workers: threads that run searches.
         max_batch: most questions searched in one model call.
@@ -88,6 +91,8 @@ class BotConfig:
     listen: str = "0.0.0.0"
     port: int = 8443
     ask: str | None = None
+    json_lines: bool = False
+    conversation_minutes: float = 15.0
     watch: bool = False
     workers: int = 2
     max_batch: int = 32
@@ -100,6 +105,11 @@ class BotConfig:
         _check_at_least(self.inline_rate_limit, 0, "--inline-rate-limit")
         if not 0 < self.port < 65536:
             raise ConfigurationError(f"--port must be between 1 and 65535, not {self.port}")
+        if not 0 <= self.conversation_minutes <= 7 * 24 * 60:
+            raise ConfigurationError(
+                "--conversation-minutes must be between 0 and 10080 (a week), "
+                f"not {self.conversation_minutes}"
+            )
         if self.watch and self.ask is not None:
             raise ConfigurationError("--watch keeps the bot running: it cannot be used with --ask")
         _check_at_least(self.workers, 1, "--workers")

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+from retrieval import Conversation
 
 from .answer import Answer, AnswerComposer, validate_question
 
@@ -21,6 +24,8 @@ from .answer import Answer, AnswerComposer, validate_question
 class _Request:
     question: str
     offset: int
+    context: str | None
+    follow_up: bool
     future: asyncio.Future[Answer]
 
 
@@ -69,8 +74,15 @@ class QueryService:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
 
-    async def answer(self, question: str, offset: int = 0) -> Answer:
-        """One page of the answer to ``question``.
+    async def answer(
+        self,
+        question: str,
+        offset: int = 0,
+        context: str | None = None,
+        follow_up: bool = True,
+    ) -> Answer:
+        """One page of the answer to ``question`` (searched with ``context``, the words
+        a conversation carried over, if given; see :meth:`retrieval.Retriever.search`).
 
         Raises:
             QuestionError: the question is empty (checked at once, so one bad question
@@ -80,8 +92,22 @@ class QueryService:
         await self.start()
         assert self._queue is not None
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Request(question, offset, future))
+        self._queue.put_nowait(_Request(question, offset, context, follow_up, future))
         return await future
+
+    async def ask(self, conversation: Conversation, question: str) -> Answer:
+        """The first page of the answer to ``question`` in ``conversation``: searched
+        as the conversation resolves it (with the previous turn's subject, for a
+        follow-up), and remembered as its latest turn.
+
+        Raises:
+            QuestionError: the question is empty.
+        """
+        question = validate_question(question)
+        query = conversation.resolve(question)
+        answer = await self.answer(query.text, 0, query.context, query.follow_up)
+        conversation.record(question, answer.question, answer.context)
+        return dataclasses.replace(answer, asked=question)
 
     async def _work(self) -> None:
         assert self._queue is not None
@@ -100,9 +126,11 @@ class QueryService:
         loop = asyncio.get_running_loop()
         self.batch_sizes.append(len(requests))
         questions = [r.question for r in requests]
+        contexts = [r.context for r in requests]
+        follow_ups = [r.follow_up for r in requests]
         try:
             answers = await loop.run_in_executor(
-                self._executor, self.composer.answer_many, questions, offset
+                self._executor, self.composer.answer_many, questions, offset, contexts, follow_ups
             )
         except Exception as exc:  # each asker's own error handling reports it
             _settle(requests, error=exc)

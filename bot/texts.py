@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from retrieval import SourceInfo
-
 from .answer import NO_ANSWER
+from .smalltalk import SmallTalk
 
 __all__ = [
     "CONSOLE_COMMANDS",
@@ -18,11 +17,18 @@ __all__ = [
     "START_INTRO",
     "TELEGRAM_COMMANDS",
     "TRUNCATED",
-    "example_questions",
+    "showing_results_for",
+    "small_talk_reply",
     "sources_heading",
+    "understood_as",
 ]
 
 START_INTRO = "Hi! I answer questions from a collection of documents."
+NEW_CONVERSATION = "OK, a new conversation: ask me anything about the documents."
+FOLLOW_UPS = (
+    "Follow-up questions work too (“When was it founded?”): I read them with the "
+    "previous question in mind and show what I understood. /new starts afresh."
+)
 HOW_TO_ASK = (
     "Just send me a question in plain words. I reply with the passages of the documents "
     "that answer it best, the key sentence in bold, and where each one comes from. "
@@ -62,9 +68,11 @@ TELEGRAM_COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "how to use me"),
     ("sources", "the documents I answer from"),
     ("ask", "ask a question (in groups): /ask your question"),
+    ("new", "start a new conversation (forget the previous questions)"),
 )
 CONSOLE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("/more", "the next passages for the last question"),
+    ("/new", "start a new conversation (forget the previous questions)"),
     ("/sources", "the documents I answer from"),
     ("/help", "this help"),
     ("/quit", "leave (or Ctrl-D)"),
@@ -81,9 +89,30 @@ def sources_heading(count: int) -> str:
     return "I know about this document:" if count == 1 else f"I know about these {count} documents:"
 
 
-def example_questions(sources: Sequence[SourceInfo], n: int = 2) -> list[str]:
-    """``n`` questions the collection can answer, made from its documents' titles."""
-    titles = [s.title.strip().rstrip(".") for s in sources if s.title.strip()][:n]
-    examples = [f"What is known about “{title}”?" for title in titles]
-    fallback = ["What is this collection about?", "What happened most recently?"]
-    return (examples + fallback)[:n]
+def small_talk_reply(kind: SmallTalk, documents: int, examples: Sequence[str]) -> str:
+    """The reply to small talk: friendly, short, and pointing at what the bot can do
+    (with an example question the collection answers, when there is one)."""
+    example = f" For example: “{examples[0]}”" if examples else ""
+    if kind is SmallTalk.GREETING:
+        return f"Hi! Ask me a question about the documents I know.{example}"
+    if kind is SmallTalk.THANKS:
+        return "You're welcome! Ask me anything else about the documents."
+    if kind is SmallTalk.FAREWELL:
+        return "Bye! Come back any time with a question."
+    if not documents:
+        return sources_heading(0)
+    return (
+        f"I answer questions from {documents} document{'s' if documents > 1 else ''} "
+        "(/sources lists them). Ask in plain words, and follow up if you like: I reply "
+        f"with the passages that answer best, the key sentence emphasised.{example}"
+    )
+
+
+def showing_results_for(question: str) -> str:
+    """The line above an answer searched with misspelt words corrected."""
+    return f"Showing results for: {question}"
+
+
+def understood_as(understood: str) -> str:
+    """The line above an answer searched with the conversation's context."""
+    return f"Understood as: {understood}"

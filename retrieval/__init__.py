@@ -12,7 +12,7 @@ Everything a caller needs is exported here; the sub-packages (``ingest``, ``inde
 """
 
 from .config import RetrievalConfig
-from .conversation import Conversation
+from .conversation import IDLE_SECONDS, Conversation, Query
 from .encoder import Encoder
 from .errors import (
     ConfigError,
@@ -28,11 +28,12 @@ from .index import SourceInfo
 from .ingest import SECTION_SEPARATOR, Passage
 from .logs import SERVICE_FORMAT, SHORT_FORMAT, configure_logging
 from .retriever import IndexInfo, Retriever, default_corpus, default_index_dir
-from .search import Hit, Ranking, SearchResult, normalize_question
+from .search import Correction, Hit, Ranking, SearchResult, language_name, normalize_question
 from .terminal import terminal_text
 from .watch import CorpusWatcher, IndexChanges
 
 __all__ = [
+    "IDLE_SECONDS",
     "SECTION_SEPARATOR",
     "SERVICE_FORMAT",
     "SHORT_FORMAT",
@@ -40,6 +41,7 @@ __all__ = [
     "Conversation",
     "CorpusError",
     "CorpusWatcher",
+    "Correction",
     "Encoder",
     "Hit",
     "IndexBusyError",
@@ -48,6 +50,7 @@ __all__ = [
     "IndexStateError",
     "IndexWriteError",
     "Passage",
+    "Query",
     "QuestionError",
     "Ranking",
     "RetrievalConfig",
@@ -59,6 +62,7 @@ __all__ = [
     "configure_logging",
     "default_corpus",
     "default_index_dir",
+    "language_name",
     "normalize_question",
     "terminal_text",
 ]

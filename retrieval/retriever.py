@@ -161,7 +161,12 @@ class Retriever:
         )
 
     def search(
-        self, question: str, k: int = 3, offset: int = 0, context: str | None = None
+        self,
+        question: str,
+        k: int = 3,
+        offset: int = 0,
+        context: str | None = None,
+        follow_up: bool = True,
     ) -> SearchResult:
         """The ``k`` passages that best answer ``question``, or a no-answer result.
 
@@ -171,12 +176,14 @@ class Retriever:
             offset: skip this many better ones (paging).
             context: what the question is about beyond its own words (a conversation's
                 earlier subject; see :class:`~retrieval.Conversation`), counted at
-                ``context_weight``.
+                ``context_weight`` in the ranking.
+            follow_up: whether the question depends on ``context`` ("When did it
+                happen?"): then it is judged answerable with the context, else alone.
 
         Raises:
             QuestionError: the question is empty.
         """
-        return self._searcher.search(question, k=k, offset=offset, context=context)
+        return self._searcher.search(question, k, offset, context, follow_up)
 
     def search_many(
         self,
@@ -184,9 +191,10 @@ class Retriever:
         k: int = 3,
         offset: int = 0,
         contexts: Sequence[str | None] | None = None,
+        follow_ups: Sequence[bool] | None = None,
     ) -> list[SearchResult]:
         """Like :meth:`search` for several questions, encoded in one batch."""
-        return self._searcher.search_many(questions, k=k, offset=offset, contexts=contexts)
+        return self._searcher.search_many(questions, k, offset, contexts, follow_ups)
 
     def ranking(self, questions: list[str], depth: int) -> list[Ranking]:
         """Every candidate :meth:`search` weighs for each question, with each stage's

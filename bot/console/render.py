@@ -64,6 +64,12 @@ class ConsoleRenderer:
             parts.append(Text(f"More on “{question}” ({first}–{last}):", style="italic"))
         if answer.truncated:
             parts.append(Text(texts.TRUNCATED, style="italic"))
+        if answer.corrections and not answer.offset:
+            parts.append(
+                Text(texts.showing_results_for(terminal_text(answer.question)), style="italic")
+            )
+        if answer.understood and not answer.offset:
+            parts.append(Text(texts.understood_as(terminal_text(answer.understood)), style="dim"))
         if not answer.hits:
             parts.append(Text(answer.message or texts.NO_ANSWER, style="bold"))
             if answer.hint:
@@ -112,8 +118,8 @@ class ConsoleRenderer:
             lines.append(line)
         return Group(*lines)
 
-    def help(self, sources: Sequence[SourceInfo]) -> RenderableType:
-        """How to use the console chat."""
+    def help(self, examples: Sequence[str]) -> RenderableType:
+        """How to use the console chat, with example questions the collection answers."""
         lines: list[RenderableType] = [
             Text(texts.START_INTRO, style="bold"),
             Text("Type a question and press Enter. Commands:"),
@@ -123,10 +129,15 @@ class ConsoleRenderer:
             line.append(command, style="bold")
             line.append(f"  {about}")
             lines.append(line)
-        lines.append(Text(texts.EXAMPLES_HEADING))
-        examples = texts.example_questions(sources)  # made from titles
-        lines.extend(Text(f"  {terminal_text(q)}", style="italic") for q in examples)
+        lines.append(Text(texts.FOLLOW_UPS))
+        if examples:
+            lines.append(Text(texts.EXAMPLES_HEADING))
+            lines.extend(Text(f"  {terminal_text(q)}", style="italic") for q in examples)
         return Group(*lines)
+
+    def notice(self, message: str) -> RenderableType:
+        """A short reply that is not an answer (small talk, /new)."""
+        return Text(terminal_text(message))
 
     def _link(self, url: str) -> Text:
         # Wrapped, a URL is cut and indented mid-way and can be neither clicked nor

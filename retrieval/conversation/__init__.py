@@ -2,6 +2,6 @@
 previous turn (``followup``), per chat (``conversation``)."""
 
 from .conversation import IDLE_SECONDS, Conversation, Turn
-from .followup import Query, Resolution
+from .followup import Query
 
-__all__ = ["IDLE_SECONDS", "Conversation", "Query", "Resolution", "Turn"]
+__all__ = ["IDLE_SECONDS", "Conversation", "Query", "Turn"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..retriever import Retriever
 from ..search import SearchResult
-from .followup import Resolution, resolve, subject
+from .followup import Query, resolve, subject
 
 #: Idle time after which a conversation starts afresh (seconds).
 IDLE_SECONDS = 15 * 60
@@ -83,7 +83,7 @@ class Conversation:
         """Forgets every turn: the next question starts a new conversation."""
         self._turns.clear()
 
-    def resolve(self, question: str) -> Resolution:
+    def resolve(self, question: str) -> Query:
         """How ``question`` is to be searched after the turns so far."""
         self._expire()
         if not self._turns:
@@ -106,13 +106,10 @@ class Conversation:
         Raises:
             QuestionError: the question is empty.
         """
-        retriever = self._retriever()
-        result: SearchResult | None = None
-        for query in self.resolve(question).queries:
-            result = retriever.search(query.text, k=k or self.k, context=query.context)
-            if result.answered or result.language is not None:
-                break
-        assert result is not None  # a resolution has at least one query
+        query = self.resolve(question)
+        result = self._retriever().search(
+            query.text, k or self.k, 0, query.context, query.follow_up
+        )
         self.record(question, result.question, result.context)
         return result
 

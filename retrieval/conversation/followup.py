@@ -6,8 +6,10 @@ amount?"), or names nothing the collection knows ("When?"). Then it is searched 
 the previous turn's subject: its names and rarest words ("Can I carry them over?"
 after "How many vacation days do I get?" is searched with "vacation days"), or, for
 "What about X?" after a question about Y, as the previous question about X. A question
-that stands alone is searched alone first, and with the subject only if alone it finds
-nothing; so a question that changes the subject is not dragged back to the old one.
+that names things of its own is searched alone, so a question that changes the subject
+is not dragged back to the old one. Any other question is ranked with the subject; it
+is judged answerable with it only if all its words are the collection's ("What was the
+amount?", not "What's the weather tomorrow?").
 """
 
 from __future__ import annotations
@@ -28,21 +30,17 @@ class Query:
 
     Attributes:
         text: what is searched: the question, or the previous question asked anew
-            about a new subject, or the question followed by the carried words.
+            about a new subject.
         context: the words carried over from earlier turns, searched beside ``text``
             at the context's weight (``RetrievalConfig.context_weight``).
+        follow_up: whether the question depends on the context (it points back to
+            it): then it is judged answerable with it, else alone (see
+            :meth:`retrieval.Retriever.search`).
     """
 
     text: str
     context: str | None = None
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """How to search a question in its conversation: the queries to try, in order,
-    until one is answered."""
-
-    queries: tuple[Query, ...]
+    follow_up: bool = True
 
 
 def subject(text: str, weight: Callable[[Sequence[str]], list[float]]) -> list[str]:
@@ -70,8 +68,8 @@ def resolve(
     previous: str | None,
     carried: Sequence[str],
     weight: Callable[[Sequence[str]], list[float]],
-) -> Resolution:
-    """The queries for ``question`` after the question ``previous`` (as it was
+) -> Query:
+    """How to search ``question`` after the question ``previous`` (as it was
     searched; None at the start of a conversation) about ``carried``.
 
     Args:
@@ -82,26 +80,29 @@ def resolve(
     """
     alone = Query(question)
     if previous is None or not carried:
-        return Resolution((alone,))
+        return alone
     asked = Question(question)
     new = asked.new_subject()
     if new is not None and _named(new):
         again = reask(previous, carried, new)
-        return Resolution((Query(again),))
+        return Query(again)
     content = asked.content_words()
     own = {w.lower() for w in content}
     words = [w for w in carried if w.lower() not in own]
     if not words:
-        return Resolution((alone,))
+        return alone
     carried_words = " ".join(words)
-    # The carried words at the context's weight, else (nothing found) at full weight.
-    with_subject = (Query(question, carried_words), Query(f"{question} {carried_words}"))
+    with_subject = Query(question, carried_words)
     if asked.refers_back():
-        return Resolution(with_subject)
+        return with_subject
     known = [w for w, x in zip(content, weight(content), strict=True) if x > 0]
-    if any(_named(w) for w in known):  # names of its own: maybe a new subject
-        return Resolution((alone, *with_subject))
-    return Resolution(with_subject)
+    if any(_named(w) for w in known):  # names of its own: a new subject
+        return alone
+    # Neither pointing back nor naming anything: ranked with the subject; judged with it
+    # too if all its words are the collection's ("What was the amount?"), else alone
+    # ("What's the weather tomorrow?" is not about the subject).
+    on_topic = len(known) == len(content)
+    return Query(question, carried_words, follow_up=on_topic)
 
 
 def reask(previous: str, carried: Sequence[str], new: str) -> str:

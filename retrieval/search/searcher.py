@@ -54,7 +54,12 @@ class _Prepared:
     truncated: bool
     corrections: tuple[Correction, ...]
     context: str | None
+    follow_up: bool
     language: str | None = None
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return np.asarray(vector / np.linalg.norm(vector), dtype=np.float32)
 
 
 class Searcher:
@@ -165,10 +170,16 @@ class Searcher:
         return weights
 
     def search(
-        self, question: str, k: int = 3, offset: int = 0, context: str | None = None
+        self,
+        question: str,
+        k: int = 3,
+        offset: int = 0,
+        context: str | None = None,
+        follow_up: bool = True,
     ) -> SearchResult:
         """Answers one question; see :meth:`search_many`."""
-        return self.search_many([question], k=k, offset=offset, contexts=[context])[0]
+        contexts = [context]
+        return self.search_many([question], k, offset, contexts, [follow_up])[0]
 
     def search_many(
         self,
@@ -176,6 +187,7 @@ class Searcher:
         k: int = 3,
         offset: int = 0,
         contexts: Sequence[str | None] | None = None,
+        follow_ups: Sequence[bool] | None = None,
     ) -> list[SearchResult]:
         """Answers several questions with one call to the model.
 
@@ -184,7 +196,13 @@ class Searcher:
             k: hits per result.
             offset: skip this many best hits (paging).
             contexts: for each question, what it is about beyond its own words (what a
-                conversation carried over), or None; it counts at ``context_weight``.
+                conversation carried over), or None. It counts at ``context_weight`` in
+                the ranking.
+            follow_ups: for each question with a context, whether it depends on it
+                (refers back to it: "When did it happen?"): then whether anything
+                answers it is judged with the context at full weight; else (the
+                default for none given: True) with the question alone, so that a new
+                question that is off-topic is not answered for its context's sake.
 
         Raises:
             QuestionError: a question is empty, or ``k``/``offset`` is out of range.
@@ -192,17 +210,17 @@ class Searcher:
         if k < 1 or offset < 0:
             raise QuestionError(f"k must be at least 1 and offset at least 0 (got {k}, {offset})")
         contexts = list(contexts) if contexts is not None else [None] * len(questions)
-        prepared = [self._prepare(q, c) for q, c in zip(questions, contexts, strict=True)]
+        follow_ups = list(follow_ups) if follow_ups is not None else [True] * len(questions)
+        prepared = [
+            self._prepare(q, c, f) for q, c, f in zip(questions, contexts, follow_ups, strict=True)
+        ]
         todo = [p for p in prepared if p.language is None]
         texts = [p.text for p in todo] + [p.context for p in todo if p.context]
         vectors = iter(self.encoder.encode(texts, progress=False)) if texts else iter(())
-        found = {id(p): next(vectors) for p in todo}
-        for p in todo:  # the question's vector leans towards its context
-            if p.context:
-                blend = found[id(p)] + self.config.context_weight * next(vectors)
-                found[id(p)] = blend / np.linalg.norm(blend)
+        own = {id(p): next(vectors) for p in todo}
+        carried = {id(p): next(vectors) for p in todo if p.context}
         return [
-            self._one(p, found[id(p)], k, offset)
+            self._one(p, own[id(p)], carried.get(id(p)), k, offset)
             if p.language is None
             else SearchResult(
                 p.text, [], False, -1.0, offset, truncated=p.truncated, language=p.language
@@ -210,7 +228,7 @@ class Searcher:
             for p in prepared
         ]
 
-    def _prepare(self, asked: str, context: str | None) -> _Prepared:
+    def _prepare(self, asked: str, context: str | None, follow_up: bool) -> _Prepared:
         """The question as it will be searched: normalised, with its misspelt words
         corrected; or recognised as in another language."""
         question = Question.of(asked, self.config.max_question_chars)
@@ -218,24 +236,30 @@ class Searcher:
         if not self.config.multilingual_model:
             foreign = self.language.foreign(text)
             if foreign is not None:
-                return _Prepared(text, text, truncated, (), context, foreign)
+                return _Prepared(text, text, truncated, (), context, follow_up, foreign)
         corrections = self.spelling.corrections(text) if self.config.correct_spelling else []
         corrected = apply(text, corrections) if corrections else text
-        return _Prepared(corrected, text, truncated, tuple(corrections), context)
+        return _Prepared(corrected, text, truncated, tuple(corrections), context, follow_up)
 
-    def _one(self, asked: _Prepared, vector: np.ndarray, k: int, offset: int) -> SearchResult:
+    def _one(
+        self,
+        asked: _Prepared,
+        own: np.ndarray,
+        carried: np.ndarray | None,
+        k: int,
+        offset: int,
+    ) -> SearchResult:
         question = Question(asked.text, asked.truncated)
         context, corrections = asked.context, asked.corrections
-        # Names are checked as asked: a name the collection lacks must not pass as the
-        # collection's word it was "corrected" to (knows() forgives misspellings).
-        as_asked = Question(asked.asked)
+        # The question's vector leans towards its context, if it has one.
+        vector = own if carried is None else _unit(own + self.config.context_weight * carried)
         terms = self.index.lexical.question_terms(  # the one analysis
             question.text, context, self.config.context_weight
         )
         rows, similarity, lexical = self._candidates(terms, vector, offset + k)
-        best = float(similarity.max()) if len(similarity) else -1.0
+        best, answerable = self._judge(asked, own, carried, rows, similarity, terms, lexical)
         text, truncated = question.text, question.truncated
-        if self._off_topic(as_asked, best) or not self._answerable(best, terms, rows, lexical):
+        if not answerable:
             return SearchResult(
                 text, [], False, best, offset, False, truncated, corrections, context=context
             )
@@ -266,6 +290,34 @@ class Searcher:
         return SearchResult(
             text, hits, True, best, offset, more, truncated, corrections, context=context
         )
+
+    def _judge(
+        self,
+        asked: _Prepared,
+        own: np.ndarray,
+        carried: np.ndarray | None,
+        rows: np.ndarray,
+        similarity: np.ndarray,
+        terms: QuestionTerms,
+        lexical: np.ndarray,
+    ) -> tuple[float, bool]:
+        """Whether anything answers the question (and the best similarity that says
+        so). A question with a context is judged with the context at full weight when
+        it depends on it, else alone (see :meth:`search_many`)."""
+        # Names are checked as asked: a name the collection lacks must not pass as the
+        # collection's word it was "corrected" to (knows() forgives misspellings).
+        as_asked = Question(asked.asked)
+        if carried is not None:
+            judged = _unit(own + carried) if asked.follow_up else own
+            similarity = np.asarray(self.index.vectors[rows], dtype=np.float32) @ judged
+            context = asked.context if asked.follow_up else None
+            terms = self.index.lexical.question_terms(asked.text, context)
+            tokens = terms.tokens + list(terms.context_tokens)
+            lexical = np.asarray(self.index.lexical.scores(tokens)[rows], dtype=np.float32)
+        best = float(similarity.max()) if len(similarity) else -1.0
+        if self._off_topic(as_asked, best):
+            return best, False
+        return best, self._answerable(best, terms, rows, lexical)
 
     def _candidates(
         self, terms: QuestionTerms, vector: np.ndarray, needed: int
