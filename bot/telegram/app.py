@@ -33,6 +33,7 @@ from telegram.ext import (
 from .. import texts
 from ..answer import AnswerComposer
 from ..config import BotConfig
+from ..conversations import Conversations
 from ..reload import Reloader
 from ..service import QueryService
 from .access import Access
@@ -176,6 +177,7 @@ class TelegramBot:
             self.access,
             self.delivery,
             reloader or Reloader.for_config(config, composer),
+            Conversations(composer),
         )
 
     def build_application(self) -> BotApplication:
@@ -229,6 +231,7 @@ class TelegramBot:
             ("help", h.on_help),
             ("sources", h.on_sources),
             ("ask", h.on_ask),
+            ("new", h.on_new),
             ("reload", h.on_reload),
         ]:
             app.add_handler(CommandHandler(name, callback, filters=_USER_MESSAGES))

@@ -113,7 +113,7 @@ class Delivery:
         """The "More results" button for the answer's next page (``None``: no more)."""
         if not answer.has_more:
             return None
-        key = self.questions.put(chat_id, answer.question)
+        key = self.questions.put(chat_id, answer.question, answer.context)
         data = PageRequest(key, answer.next_offset).encode()
         return InlineKeyboardMarkup([[InlineKeyboardButton(texts.MORE_BUTTON, callback_data=data)]])
 

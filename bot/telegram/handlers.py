@@ -1,9 +1,10 @@
 """What the bot does with each kind of update: one method per concern.
 
-Commands (``/start``, ``/help``, ``/sources``, ``/ask``, ``/reload``, unknown ones),
-text messages (questions), other messages, the "More results" button, inline queries
-and errors. :mod:`bot.telegram.app` registers them; :mod:`.access` decides whom to
-serve and :mod:`.delivery` sends the replies.
+Commands (``/start``, ``/help``, ``/sources``, ``/ask``, ``/new``, ``/reload``, unknown
+ones), text messages (questions in a conversation, or small talk), other messages, the
+"More results" button, inline queries (stateless: no conversation) and errors.
+:mod:`bot.telegram.app` registers them; :mod:`.access` decides whom to serve and
+:mod:`.delivery` sends the replies.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from retrieval import QuestionError, RetrievalError
 
 from .. import texts
 from ..answer import AnswerComposer
+from ..conversations import Conversations
 from ..reload import ReloadBusy, Reloader
 from ..service import QueryService
+from ..smalltalk import small_talk
 from .access import Access
 from .delivery import Delivery, quietly
 from .paging import PageRequest
@@ -62,6 +65,7 @@ class Handlers:
         access: whom to serve, and how often.
         delivery: sends the replies.
         reloader: what ``/reload`` runs (in a worker thread; ``--watch`` runs it too).
+        conversations: the chats' conversations (a new store by default).
     """
 
     def __init__(
@@ -71,24 +75,35 @@ class Handlers:
         access: Access,
         delivery: Delivery,
         reloader: Reloader,
+        conversations: Conversations | None = None,
     ) -> None:
         self.composer = composer
         self.service = service
         self.access = access
         self.delivery = delivery
         self.reloader = reloader
+        self.conversations = conversations or Conversations(composer)
 
     # ------------------------------------------------------------------ commands
 
     async def on_start(self, update: Update, context: Context) -> None:
         """``/start``: what the bot knows about, how to ask, examples."""
         if await self._admitted(update, context, count=False):
-            await self.delivery.reply(update, context.bot, render_start(self.composer.sources()))
+            sources, examples = self.composer.sources(), await self._examples()
+            await self.delivery.reply(update, context.bot, render_start(sources, examples))
 
     async def on_help(self, update: Update, context: Context) -> None:
         """``/help``: how to use the bot."""
         if await self._admitted(update, context, count=False):
-            await self.delivery.reply(update, context.bot, render_help())
+            await self.delivery.reply(update, context.bot, render_help(await self._examples()))
+
+    async def on_new(self, update: Update, context: Context) -> None:
+        """``/new``: forget the conversation (the next question stands alone)."""
+        if await self._admitted(update, context, count=False):
+            key = conversation_key(update)
+            if key is not None:
+                self.conversations.reset(key)
+            await self._notify(update, context, texts.NEW_CONVERSATION)
 
     async def on_sources(self, update: Update, context: Context) -> None:
         """``/sources``: the documents and their titles."""
@@ -195,7 +210,7 @@ class Handlers:
         # Omitting the markup is how the Bot API removes an inline keyboard.
         await quietly(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
         self.delivery.show_typing(context.bot, chat_id)
-        answer = await self.service.answer(stored.question, request.offset)
+        answer = await self.service.answer(stored.question, request.offset, stored.context)
         reply_to = query.message.message_id if query.message is not None else None
         await self.delivery.send_answer(context.bot, chat_id, answer, reply_to=reply_to)
 
@@ -258,15 +273,32 @@ class Handlers:
 
     # ------------------------------------------------------------------ shared steps
 
+    async def _examples(self) -> list[str]:
+        # Found by searching (the first time per index): off the event loop.
+        return await asyncio.get_running_loop().run_in_executor(None, self.composer.examples)
+
     async def _answer(self, update: Update, context: Context, question: str) -> None:
-        """Answers a question asked in a message (a command's or a text's)."""
+        """Answers a question asked in a message (a command's or a text's), in the
+        conversation of its chat (and user and thread, in a group); small talk gets a
+        short reply instead."""
         if not await self._admitted(update, context):
             return
         message = update.effective_message
         assert message is not None  # _admitted served a user, so there is a message
+        kind = small_talk(question)
+        if kind is not None:
+            reply = texts.small_talk_reply(
+                kind, len(self.composer.sources()), await self._examples()
+            )
+            await self._notify(update, context, reply)
+            return
         self.delivery.show_typing(context.bot, message.chat_id)
+        key = conversation_key(update)
         try:
-            answer = await self.service.answer(question)
+            if key is None:
+                answer = await self.service.answer(question)
+            else:
+                answer = await self.service.ask(self.conversations.get(key), question)
         except QuestionError:
             await self._notify(update, context, texts.EMPTY_QUESTION)
             return
@@ -298,6 +330,17 @@ class Handlers:
 
     async def _notify(self, update: Update, context: Context, text: str) -> None:
         await self.delivery.reply(update, context.bot, [render_notice(text)])
+
+
+def conversation_key(update: Update) -> tuple[int, ...] | None:
+    """Whose conversation an update belongs to: a private chat's user; in a group,
+    the member and the thread (forum topic or reply thread) they write in."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return None
+    if is_private(message):
+        return (user.id,)
+    return (message.chat_id, user.id, message.message_thread_id or 0)
 
 
 def is_private(message: Message) -> bool:

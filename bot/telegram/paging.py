@@ -40,10 +40,12 @@ class PageRequest:
 
 @dataclass(frozen=True)
 class StoredQuestion:
-    """A question asked in a chat."""
+    """A question asked in a chat: as searched, with the words a conversation carried
+    over into it (searched beside it)."""
 
     chat_id: int
     question: str
+    context: str | None = None
 
 
 class QuestionStore:
@@ -57,12 +59,12 @@ class QuestionStore:
         self.capacity = capacity
         self._items: OrderedDict[str, StoredQuestion] = OrderedDict()
 
-    def put(self, chat_id: int, question: str) -> str:
-        """Stores a question; returns its key."""
+    def put(self, chat_id: int, question: str, context: str | None = None) -> str:
+        """Stores a question (and its conversation's carried words); returns its key."""
         key = secrets.token_urlsafe(6)
         while key in self._items:
             key = secrets.token_urlsafe(6)
-        self._items[key] = StoredQuestion(chat_id, question)
+        self._items[key] = StoredQuestion(chat_id, question, context)
         while len(self._items) > self.capacity:
             self._items.popitem(last=False)
         return key

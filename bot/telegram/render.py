@@ -65,25 +65,37 @@ def render_sources(sources: Sequence[SourceInfo], limit: int = MESSAGE_LIMIT) ->
     return pack([block], limit)
 
 
-def render_start(sources: Sequence[SourceInfo], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """The greeting: what the bot knows about, how to ask, two example questions."""
+def render_start(
+    sources: Sequence[SourceInfo], examples: Sequence[str], limit: int = MESSAGE_LIMIT
+) -> list[str]:
+    """The greeting: what the bot knows about, how to ask, example questions that the
+    collection answers."""
     about = text_line(texts.START_INTRO, "b") + text_line(texts.sources_heading(len(sources)))
     for n, source in enumerate(sources, 1):
         about += _source_line(n, source)
-    examples = text_line(texts.EXAMPLES_HEADING, "b")
-    for question in texts.example_questions(sources):
-        examples += lines([Run("• "), Run(question, ("i",))])
-    return pack([about, text_line(texts.HOW_TO_ASK), examples], limit)
+    blocks: list[Block] = [about, text_line(texts.HOW_TO_ASK) + text_line(texts.FOLLOW_UPS)]
+    if examples:
+        blocks.append(_examples(examples))
+    return pack(blocks, limit)
 
 
-def render_help(limit: int = MESSAGE_LIMIT) -> list[str]:
-    """How to use the bot on Telegram."""
-    blocks: list[Block] = [text_line(texts.HOW_TO_ASK)]
+def render_help(examples: Sequence[str] = (), limit: int = MESSAGE_LIMIT) -> list[str]:
+    """How to use the bot on Telegram, with example questions."""
+    blocks: list[Block] = [text_line(texts.HOW_TO_ASK) + text_line(texts.FOLLOW_UPS)]
     commands = text_line("Commands", "b")
     for command, description in texts.TELEGRAM_COMMANDS:
         commands += lines([Run(f"/{command}", ("code",)), Run(f" — {description}")])
     blocks.append(commands)
+    if examples:
+        blocks.append(_examples(examples))
     return pack(blocks, limit)
+
+
+def _examples(examples: Sequence[str]) -> list[Line]:
+    block = text_line(texts.EXAMPLES_HEADING, "b")
+    for question in examples:
+        block += lines([Run("• "), Run(question, ("i",))])
+    return block
 
 
 def render_notice(message: str, hint: str | None = None) -> str:
@@ -99,6 +111,10 @@ def _header(answer: Answer) -> list[Line]:
         header += lines([Run(f"More on “{answer.question}” ({first}–{last}):", ("i",))])
     if answer.truncated:
         header += text_line(texts.TRUNCATED, "i")
+    if answer.corrections and not answer.offset:
+        header += text_line(texts.showing_results_for(answer.question), "i")
+    if answer.understood and not answer.offset:
+        header += text_line(texts.understood_as(answer.understood), "i")
     return header
 
 

@@ -134,7 +134,10 @@ class LexicalIndex:
         """The collection's words as written (lower case, letters only, at least three)
         and how often each occurs."""
         if isinstance(self._words, Path):
-            self._words = json.loads((self._words / WORDS_FILE).read_text(encoding="utf-8"))
+            read: dict[str, int] = json.loads(
+                (self._words / WORDS_FILE).read_text(encoding="utf-8")
+            )
+            self._words = read
         return self._words or {}
 
     def has_word(self, word: str) -> bool:

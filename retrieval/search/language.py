@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # Languages written in Latin script among the collection languages: for them a question
 # mostly in another script is in another language.
@@ -57,7 +58,7 @@ class LanguageCheck:
         self.language = language
         self.dictionary_word = dictionary_word
         self.collection_word = collection_word
-        self._identifier: object | None = None
+        self._identifier: Any = None  # py3langid's LanguageIdentifier, loaded on first use
 
     def foreign(self, text: str) -> str | None:
         """The ISO 639-1 code of ``text``'s language when it is not the collection's,
@@ -86,8 +87,7 @@ class LanguageCheck:
         if self._identifier is None:
             path = Path(langid.MODEL_DIR) / langid.MODEL_FILE
             self._identifier = langid.LanguageIdentifier.from_modelpath(path)
-        identifier: langid.LanguageIdentifier = self._identifier  # type: ignore[assignment]
-        code, _ = identifier.classify(text)
+        code, _ = self._identifier.classify(text)
         return str(code)
 
 
