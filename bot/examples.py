@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from retrieval import Retriever
-from retrieval.search import Question
+from retrieval import Question, Retriever
 
 # Passages read to find candidates: evenly spaced over the collection, so that a large
 # collection costs no more than a small one.

@@ -28,7 +28,15 @@ from .index import SourceInfo
 from .ingest import SECTION_SEPARATOR, Passage
 from .logs import SERVICE_FORMAT, SHORT_FORMAT, configure_logging
 from .retriever import IndexInfo, Retriever, default_corpus, default_index_dir
-from .search import Correction, Hit, Ranking, SearchResult, language_name, normalize_question
+from .search import (
+    Correction,
+    Hit,
+    Question,
+    Ranking,
+    SearchResult,
+    language_name,
+    normalize_question,
+)
 from .terminal import terminal_text
 from .watch import CorpusWatcher, IndexChanges
 
@@ -51,6 +59,7 @@ __all__ = [
     "IndexWriteError",
     "Passage",
     "Query",
+    "Question",
     "QuestionError",
     "Ranking",
     "RetrievalConfig",

@@ -102,7 +102,7 @@ class LexicalIndex:
         doc_freq: for each term id, the number of passages holding it (for IDF).
         analyzer: the analyzer it was built with (a new one by default).
         words: the collection's words as written (lower case) and how often each
-            occurs, or the folder whose ``words.json`` holds them (read on first use).
+            occurs.
     """
 
     def __init__(
@@ -110,7 +110,7 @@ class LexicalIndex:
         bm25: bm25s.BM25,
         doc_freq: np.ndarray,
         analyzer: Analyzer | None = None,
-        words: dict[str, int] | Path | None = None,
+        words: dict[str, int] | None = None,
     ) -> None:
         self.bm25 = bm25
         self.doc_freq = doc_freq
@@ -133,11 +133,6 @@ class LexicalIndex:
     def words(self) -> dict[str, int]:
         """The collection's words as written (lower case, letters only, at least three)
         and how often each occurs."""
-        if isinstance(self._words, Path):
-            read: dict[str, int] = json.loads(
-                (self._words / WORDS_FILE).read_text(encoding="utf-8")
-            )
-            self._words = read
         return self._words or {}
 
     def has_word(self, word: str) -> bool:
@@ -232,7 +227,9 @@ class LexicalIndex:
     def load(cls, folder: Path, language: str = "en") -> LexicalIndex:
         bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
         doc_freq = np.load(folder / "doc_freq.npy", mmap_mode="r")
-        return cls(bm25, doc_freq, Analyzer(language), folder)
+        # Read now, not on first use: a later build may delete this generation.
+        words: dict[str, int] = json.loads((folder / WORDS_FILE).read_text(encoding="utf-8"))
+        return cls(bm25, doc_freq, Analyzer(language), words)
 
 
 def _doc_freq(bm25: bm25s.BM25) -> np.ndarray:

@@ -54,6 +54,8 @@ _CLAUSE_WORDS = frozenset(
 )
 # A term as a continuation names it: a word, a number or a name with . _ + # - inside.
 _TERM = re.compile(r"\w[\w.+#-]*[\w+#]|\w")
+# A clause: up to and including its end (. ? ! : ;) or the end of the text.
+_CLAUSES = re.compile(r"[^.?!:;]*(?:[.?!:;]+|$)")
 # After these a capital starts a sentence (or a quotation), not a name.
 _SENTENCE_ENDS = tuple(".?!:;\"'(“‘«")
 
@@ -79,6 +81,13 @@ class Question:
         """
         text = normalize_question(question)
         return cls(text[:max_chars], True) if len(text) > max_chars else cls(text)
+
+    def asking(self) -> Question:
+        """The part of the question that asks: its clauses that end with a question
+        mark ("I read about startups in China: who invested in Pateo? I forget." →
+        "who invested in Pateo?"); the whole question if none does."""
+        asking = [c.strip() for c in _CLAUSES.findall(self.text) if c.strip().endswith("?")]
+        return Question(" ".join(asking)) if asking else self
 
     def words(self) -> list[str]:
         """The question's words as written (letters, and . + # - inside names)."""

@@ -137,16 +137,11 @@ class Searcher:
         logger.info("%s", calibration.describe())
         return calibration
 
-    def _off_topic(self, question: Question, best: float) -> bool:
-        """Whether the question names something the collection never mentions, and so
-        is about something else; unless it also names what the collection is about and
-        a passage is confidently close (a long question mentions things in passing:
-        "... who invested in Pateo? I think it was in China")."""
-        unknown = self._unknown_names(question)
-        if not unknown:
-            return False
-        known = len(question.names()) > len(unknown)
-        return not (known and best >= self.confident_similarity)
+    def _off_topic(self, question: Question) -> bool:
+        """Whether the question asks about something the collection never mentions
+        (names it in the part that asks: a long question mentions things in passing,
+        "I read about startups in China: who invested in Pateo?")."""
+        return bool(self._unknown_names(question.asking()))
 
     def _unknown_names(self, question: Question) -> list[str]:
         """The names in the question that the collection never mentions (nor any word
@@ -315,7 +310,7 @@ class Searcher:
             tokens = terms.tokens + list(terms.context_tokens)
             lexical = np.asarray(self.index.lexical.scores(tokens)[rows], dtype=np.float32)
         best = float(similarity.max()) if len(similarity) else -1.0
-        if self._off_topic(as_asked, best):
+        if self._off_topic(as_asked):
             return best, False
         return best, self._answerable(best, terms, rows, lexical)
 

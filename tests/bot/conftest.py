@@ -21,7 +21,7 @@ import pytest
 
 from bot import cli
 from bot.answer import Answer, AnswerComposer
-from retrieval import Encoder, Retriever, SourceInfo
+from retrieval import Conversation, Encoder, Retriever, SourceInfo
 from tests.support.paths import ROOT as PROJECT_ROOT
 from tests.support.paths import SEEDS
 from tests.support.questions import ANSWERABLE
@@ -60,6 +60,15 @@ class InterruptedSearch:
     def __init__(self, composer: AnswerComposer) -> None:
         self.composer = composer
         self.interrupted = 0
+
+    def conversation(self) -> Conversation:
+        return self.composer.conversation()
+
+    def ask(self, conversation: Conversation, question: str) -> Answer:
+        return self.answer(question)
+
+    def examples(self) -> list[str]:
+        return self.composer.examples()
 
     def answer(self, question: str, offset: int = 0) -> Answer:
         if question != INTERRUPTED_QUESTION:

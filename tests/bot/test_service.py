@@ -21,9 +21,15 @@ class RecordingComposer(AnswerComposer):
         super().__init__(retriever)
         self.calls: list[tuple[list[str], int, str]] = []
 
-    def answer_many(self, questions: Sequence[str], offset: int = 0) -> list[Answer]:
+    def answer_many(
+        self,
+        questions: Sequence[str],
+        offset: int = 0,
+        contexts: Sequence[str | None] | None = None,
+        follow_ups: Sequence[bool] | None = None,
+    ) -> list[Answer]:
         self.calls.append((list(questions), offset, threading.current_thread().name))
-        return super().answer_many(questions, offset)
+        return super().answer_many(questions, offset, contexts, follow_ups)
 
 
 def test_concurrent_questions_are_batched_off_the_loop(retriever: Retriever) -> None:
@@ -79,7 +85,13 @@ def test_empty_question_fails_alone(composer: AnswerComposer) -> None:
 
 def test_search_failure_reaches_the_asker(retriever: Retriever) -> None:
     class Broken(AnswerComposer):
-        def answer_many(self, questions: Sequence[str], offset: int = 0) -> list[Answer]:
+        def answer_many(
+            self,
+            questions: Sequence[str],
+            offset: int = 0,
+            contexts: Sequence[str | None] | None = None,
+            follow_ups: Sequence[bool] | None = None,
+        ) -> list[Answer]:
             raise RuntimeError("disk on fire")
 
     async def ask() -> None:

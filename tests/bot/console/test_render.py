@@ -46,6 +46,15 @@ class _OneDocument:
     def __init__(self, hit: Hit, source: SourceInfo) -> None:
         self.hit, self.source = hit, source
 
+    def conversation(self) -> None:
+        return None
+
+    def ask(self, conversation: None, question: str) -> Answer:
+        return self.answer(question)
+
+    def examples(self) -> list[str]:
+        return [self.hit.title]
+
     def answer(self, question: str, offset: int = 0) -> Answer:
         if question == "fail":  # errors may quote corpus text too
             raise RetrievalError(f"cannot read {self.source.source}")

@@ -28,7 +28,7 @@ def test_application_wiring(composer: AnswerComposer) -> None:
     assert isinstance(app.bot.rate_limiter, AIORateLimiter)
     handlers = app.handlers[0]
     commands = {c for h in handlers if isinstance(h, CommandHandler) for c in h.commands}
-    assert commands == {"start", "help", "sources", "ask", "reload"}
+    assert commands == {"start", "help", "sources", "ask", "new", "reload"}
     kinds = {type(h) for h in handlers}
     assert {MessageHandler, CallbackQueryHandler, InlineQueryHandler} <= kinds
     assert app.error_handlers

@@ -144,23 +144,31 @@ def test_inline_description_is_short_plain_text() -> None:
 
 
 def test_start_help_sources(composer: AnswerComposer) -> None:
-    sources = composer.sources()
-    start = "\n".join(visible_text(m) for m in render_start(sources))
+    sources, examples = composer.sources(), composer.examples()
+    start = "\n".join(visible_text(m) for m in render_start(sources, examples))
     for source in sources:
         assert source.title in start
     assert start.count("• ") == 2  # two example questions
     listing = "\n".join(visible_text(m) for m in render_sources(sources))
     assert all(s.title in listing for s in sources) and "Automotive News" in listing
-    help_text = "\n".join(visible_text(m) for m in render_help())
-    for command in ("/start", "/help", "/sources", "/ask"):
+    help_text = "\n".join(visible_text(m) for m in render_help(examples))
+    for command in ("/start", "/help", "/sources", "/ask", "/new"):
         assert command in help_text
+    assert all(question in help_text for question in examples)
 
 
-def test_example_questions_are_answerable(composer: AnswerComposer) -> None:
-    from bot.texts import example_questions
-
-    for question in example_questions(composer.sources()):
-        assert composer.answer(question).answered, question
+def test_example_questions_are_real_questions_the_collection_answers(
+    composer: AnswerComposer,
+) -> None:
+    examples = composer.examples()
+    assert len(examples) == 2
+    sources = set()
+    for question in examples:
+        assert question.endswith("?") and "What is known about" not in question
+        answer = composer.answer(question)
+        assert answer.answered, question
+        sources.add(answer.hits[0].source)
+    assert len(sources) == 2  # from two documents
 
 
 def test_huge_source_list_is_split() -> None:
