@@ -89,7 +89,8 @@ class Conversation:
         if not self._turns:
             return resolve(question, None, (), self._retriever().word_weights)
         last = self._turns[-1]
-        return resolve(question, last.searched, last.subject, self._retriever().word_weights)
+        previous = f"{last.searched} {last.context}" if last.context else last.searched
+        return resolve(question, previous, last.subject, self._retriever().word_weights)
 
     def record(self, question: str, searched: str, context: str | None = None) -> None:
         """Remembers ``question`` as the latest turn, searched as ``searched`` with the

@@ -74,7 +74,7 @@ def resolve(
 
     Args:
         question: the question as asked.
-        previous: the previous turn's searched question.
+        previous: the previous turn's searched question, with the words it carried.
         carried: the conversation's subject so far (see :func:`subject`).
         weight: the collection's weight (IDF; 0 when unknown) of each of some words.
     """
@@ -84,7 +84,7 @@ def resolve(
     asked = Question(question)
     new = asked.new_subject()
     if new is not None and _named(new):
-        again = reask(previous, carried, new)
+        again = reask(previous, carried, new, weight)
         return Query(again)
     content = asked.content_words()
     own = {w.lower() for w in content}
@@ -105,22 +105,23 @@ def resolve(
     return Query(question, carried_words, follow_up=on_topic)
 
 
-def reask(previous: str, carried: Sequence[str], new: str) -> str:
-    """The previous question asked about ``new`` instead: its names replaced by the
-    new subject ("Who invested in Pateo?" + "Deepmotion" → "Who invested in
-    Deepmotion?"), or, without names, the new subject with the previous question's
-    words ("form data" + "How do I send JSON …" → "form data send JSON …")."""
-    old = [w for w in carried if w[0].isupper() and w in previous]
-    if not old:
-        return f"{new} {' '.join(carried)}"
-    # The first old name becomes the new subject, the other old names go.
-    pattern = re.compile(
-        r"\b(" + "|".join(re.escape(n) for n in sorted(old, key=len, reverse=True)) + r")\b"
-    )
-    parts = pattern.split(previous)
-    texts = parts[::2]  # split() puts the matched names between the texts
-    rewritten = texts[0] + new + "".join(texts[1:])
-    return " ".join(rewritten.split())
+def reask(
+    previous: str,
+    carried: Sequence[str],
+    new: str,
+    weight: Callable[[Sequence[str]], list[float]],
+) -> str:
+    """The previous question asked about ``new`` instead: its rarest name replaced by
+    the new subject ("Did Xiaomi invest in Pateo?" + "Deepmotion" → "Did Xiaomi invest
+    in Deepmotion?"; "How do I tell Gunicorn where my Flask app is?" + "mod_wsgi" →
+    "How do I tell mod_wsgi where my Flask app is?"), or, without names, the new subject
+    with the previous subject's words ("form data" + "send JSON test client")."""
+    old = [w for w in carried if w[0].isupper() and re.search(rf"\b{re.escape(w)}\b", previous)]
+    if not old:  # the subject's other words, about the new subject
+        return " ".join([new, *(w for w in carried if not w[0].isupper())])
+    # The most specific name is what was asked about.
+    rarest = max(zip(weight(old), old, strict=True))[1]
+    return re.sub(rf"\b{re.escape(rarest)}\b", lambda _: new, previous, count=1)
 
 
 def _named(text: str) -> bool:
