@@ -88,6 +88,9 @@ class RetrievalConfig:
         lexical_rescue: a question whose rare terms BM25 matches strongly is answered
             even below ``min_similarity``: the share of the question's BM25 weight
             (sum of its terms' IDF) that the best passage must match.
+        relevance_margin: passages whose similarity to the question is more than this
+            below the closest passage's are not shown (unless a strong keyword match),
+            so that later pages of an answer stay on its subject.
         max_question_chars: longer questions are truncated before encoding.
         bm25_title: index the document title with each passage for BM25 too.
         bm25_section: index the heading path of each passage's section with it for
@@ -129,6 +132,7 @@ class RetrievalConfig:
     # the seeds dev set's answerable questions and 812 off-topic ones).
     min_similarity: float | None = None
     lexical_rescue: float = 0.75
+    relevance_margin: float = 0.2
     max_question_chars: int = 1000
     bm25_title: bool = field(default=False, metadata=_LEXICAL)
     bm25_section: bool = field(default=True, metadata=_LEXICAL)

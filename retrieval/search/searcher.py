@@ -264,7 +264,10 @@ class Searcher:
         order, fused, sentences = self._rerank(
             terms, vector, rows, order, similarity, lexical, fused
         )
-        ranked = self._distinct(rows[order], offset + k + 1)
+        # The first page shows the best k; later ones only passages still on the subject.
+        on_subject = self._on_subject(similarity[order], lexical[order])
+        on_subject[:k] = True
+        ranked = self._distinct(rows[order][on_subject], offset + k + 1)
         page = ranked[offset : offset + k]
         missing = [(r, p) for r, p in page if r not in sentences]
         if missing:  # a page past the re-ranked passages
@@ -397,6 +400,19 @@ class Searcher:
         if lexical.max(initial=0.0) > 0:
             keep |= lexical >= 0.5 * lexical.max()
         keep[0] = True
+        return keep
+
+    def _on_subject(self, similarity: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """Which of the shown candidates a later page ("More results") may show: close
+        in meaning to the question (within ``relevance_margin`` of the closest one, and
+        above the no-answer threshold), or a strong keyword match that is not far off;
+        so that paging ends where the subject does, not at the collection's end."""
+        if not len(similarity):
+            return np.zeros(0, dtype=bool)
+        floor = self.min_similarity
+        keep = similarity >= max(floor, float(similarity.max()) - self.config.relevance_margin)
+        if lexical.max(initial=0.0) > 0:
+            keep |= (lexical >= 0.5 * lexical.max()) & (similarity >= floor)
         return keep
 
     @property

@@ -3,6 +3,7 @@ index and model, plus one real subprocess as a smoke test of the entry point."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,24 @@ def test_piped_console_answers_each_line(run_cli: RunCli) -> None:
     assert "Pateo" in out and NO_ANSWER in out
     assert "\x1b[" not in out
     assert "Traceback" not in done.stderr
+
+
+def test_json_console_is_one_conversation_and_one_object_per_line(run_cli: RunCli) -> None:
+    lines = [ANSWERABLE, "When did it happen?", "hi", "/new", "When did it happen?", "Qui?"]
+    done = run_cli("--console", "--json", stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["question"] for r in records] == [*lines[:3], None, *lines[4:]]
+    first, follow_up, hello, new, alone, _ = records
+    assert first["answered"] and first["passages"][0]["rank"] == 1
+    passage = first["passages"][0]
+    assert {"rank", "title", "source", "text", "emphasis"} <= passage.keys()
+    assert passage["emphasis"] in passage["text"]
+    assert follow_up["context"] and "Pateo" in follow_up["understood"]
+    assert "April 17" in follow_up["passages"][0]["text"]
+    assert hello["message"] and not hello["passages"]
+    assert "new conversation" in new["message"]
+    assert alone["context"] is None and not alone["answered"]
 
 
 @pytest.mark.parametrize(

@@ -73,9 +73,9 @@ def test_help_lists_the_commands(bot, client) -> None:
     user = fresh_id()
     _, first = ask(client, bot.token, user, user, "/help")
     text = checked(first)
-    for command in ("/start", "/help", "/sources", "/ask"):
+    for command in ("/start", "/help", "/sources", "/ask", "/new"):
         assert command in text
-    assert "mention me" in text
+    assert "mention me" in text and "Follow-up questions" in text
 
 
 def test_sources_lists_every_document_title(bot, client, source_titles) -> None:
@@ -114,7 +114,7 @@ def test_dev_set_question_is_answered_from_its_source(bot, client, source_titles
 
 def test_more_results_pages_on_and_removes_the_old_button(bot, client, source_titles) -> None:
     user = fresh_id()
-    question = "Who invested in Pateo?"
+    question = "What is Xiaomi's AIoT strategy?"
     sent, first = ask(client, bot.token, user, user, question)
     checked(first)
     assert [b["text"] for b in first.buttons] == [MORE_BUTTON]
@@ -248,6 +248,52 @@ def test_ask_command_in_a_group(bot, client) -> None:
     assert contains(checked(addressed), "not a new investment")
     _, empty = ask(client, bot.token, group, user, "/ask", "supergroup")
     assert EMPTY_QUESTION in checked(empty)
+
+
+# ---------------------------------------------------------------- conversations
+
+
+def test_a_three_turn_dialogue_then_new(bot, client) -> None:
+    user = fresh_id()
+    _, first = ask(client, bot.token, user, user, "Who invested in Pateo?")
+    assert contains(checked(first), "Xiaomi invested in Pateo")
+    _, second = ask(client, bot.token, user, user, "When did it happen?")
+    text = checked(second)
+    assert "Understood as: When did it happen? (about:" in visible_text(text)
+    assert contains(text, "On April 17")
+    _, third = ask(client, bot.token, user, user, "What about Deepmotion?")
+    assert contains(checked(third), "Deepmotion")
+    _, new = ask(client, bot.token, user, user, "/new")
+    assert "new conversation" in checked(new)
+    _, alone = ask(client, bot.token, user, user, "When did it happen?")
+    assert NO_ANSWER in checked(alone) and "Understood as" not in visible_text(alone.text or "")
+
+
+def test_group_members_each_have_their_own_conversation(bot, client) -> None:
+    group, alice, bob = -fresh_id(), fresh_id(), fresh_id()
+    mention = f"@{BOT_USERNAME}"
+    ask(client, bot.token, group, alice, f"{mention} Where is Pateo headquartered?", "supergroup")
+    ask(client, bot.token, group, bob, f"{mention} What does Deepmotion develop?", "supergroup")
+    _, alices = ask(
+        client, bot.token, group, alice, f"{mention} When was it founded?", "supergroup"
+    )
+    assert contains(checked(alices), "Founded in October 2009")
+    _, bobs = ask(client, bot.token, group, bob, f"{mention} Who is buying it?", "supergroup")
+    bob_text = checked(bobs)
+    assert "Deepmotion" in visible_text(bob_text) and "Pateo" not in visible_text(bob_text)
+
+
+def test_small_talk_typos_and_other_languages_get_fitting_replies(bot, client) -> None:
+    user = fresh_id()
+    _, hello = ask(client, bot.token, user, user, "hi!")
+    assert "Ask me a question" in checked(hello) and NO_ANSWER not in checked(hello)
+    _, thanks = ask(client, bot.token, user, user, "thanks")
+    assert "welcome" in checked(thanks)
+    _, typo = ask(client, bot.token, user, user, "Who invsted in Pateu?")
+    assert "Showing results for: Who invested in Pateo?" in visible_text(checked(typo))
+    _, spanish = ask(client, bot.token, user, user, "¿Quién invirtió en Pateo?")
+    text = checked(spanish)
+    assert "Spanish" in text and "<blockquote>" not in (spanish.text or "")
 
 
 # ---------------------------------------------------------------- inline mode

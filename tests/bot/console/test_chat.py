@@ -36,6 +36,33 @@ def test_piped_lines_give_one_answer_each(composer: AnswerComposer) -> None:
     assert "\x1b[" not in text  # no ANSWER codes off a terminal
 
 
+def test_a_dialogue_shows_what_was_understood_and_new_forgets_it(
+    composer: AnswerComposer,
+) -> None:
+    console, out = _console()
+    chat = ConsoleChat(composer, console, echo_questions=True)
+    chat.run_lines(
+        io.StringIO(f"{ANSWERABLE}\nWhen did it happen?\n/new\nWhen did it happen?\nthanks!\n")
+    )
+    text = out.getvalue()
+    _, rest = text.split("Q: When did it happen?", 1)
+    understood, after_new = rest.split("new conversation", 1)
+    assert "Understood as: When did it happen? (about: " in understood
+    assert "April 17" in understood
+    assert "Understood as" not in after_new and NO_ANSWER in after_new
+    assert "You're welcome" in after_new
+
+
+def test_misspelt_and_foreign_questions_are_explained(composer: AnswerComposer) -> None:
+    console, out = _console()
+    ConsoleChat(composer, console).run_lines(
+        io.StringIO("Who invsted in Pateu?\n¿Quién invirtió?\n")
+    )
+    text = out.getvalue()
+    assert "Showing results for: Who invested in Pateo?" in text
+    assert "looks like Spanish" in text
+
+
 def test_commands(composer: AnswerComposer) -> None:
     console, out = _console()
     chat = ConsoleChat(composer, console)

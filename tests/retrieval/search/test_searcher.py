@@ -55,6 +55,21 @@ def test_paging_returns_further_distinct_passages(seeds_retriever):
     assert not {h.id for h in first.hits} & {h.id for h in second.hits}
 
 
+def test_paging_ends_where_the_subject_does(seeds_retriever: Retriever) -> None:
+    question = "Where is Pateo headquartered?"
+    shown, offset = [], 0
+    while True:
+        result = seeds_retriever.search(question, k=3, offset=offset)
+        shown.extend(result.hits)
+        if not result.has_more:
+            break
+        offset += 3
+    assert 3 < len(shown) < len(seeds_retriever) // 2  # far from every passage
+    margin = seeds_retriever.config.relevance_margin
+    best = max(h.similarity for h in shown)
+    assert all(h.similarity >= best - margin for h in shown[3:])
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
 def test_empty_question_is_an_error(seeds_retriever, question):
     with pytest.raises(QuestionError, match="empty"):
