@@ -8,7 +8,9 @@ text around the answering sentence), so a passage has one name across the packag
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from retrieval import (
     IDLE_SECONDS,
@@ -16,6 +18,7 @@ from retrieval import (
     Correction,
     Hit,
     Retriever,
+    SearchContext,
     SearchResult,
     SourceInfo,
     language_name,
@@ -64,6 +67,7 @@ class Answer:
             beside the question (shown as "about: ...").
         corrections: misspelt words searched as the collection's words.
         language: the language of a question refused as in another language.
+        vector: the question's vector as searched (what a conversation carries on).
     """
 
     question: str
@@ -77,6 +81,7 @@ class Answer:
     context: str | None = None
     corrections: tuple[Correction, ...] = ()
     language: str | None = None
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def answered(self) -> bool:
@@ -134,6 +139,7 @@ class Answer:
             context=result.context,
             corrections=result.corrections,
             language=result.language,
+            vector=result.vector,
         )
 
 
@@ -179,9 +185,11 @@ class AnswerComposer:
         self._live = (retriever, sources)
         return old
 
-    def answer(self, question: str, offset: int = 0, context: str | None = None) -> Answer:
-        """One page of the answer to ``question`` (searched with ``context``, the words
-        a conversation carried over, if given: as for a later page of a follow-up).
+    def answer(
+        self, question: str, offset: int = 0, context: SearchContext | None = None
+    ) -> Answer:
+        """One page of the answer to ``question`` (searched with ``context``, what a
+        conversation carried over, if given: as for a later page of a follow-up).
 
         Raises:
             QuestionError: the question is empty.
@@ -192,18 +200,16 @@ class AnswerComposer:
         self,
         questions: Sequence[str],
         offset: int = 0,
-        contexts: Sequence[str | None] | None = None,
-        follow_ups: Sequence[bool] | None = None,
+        contexts: Sequence[SearchContext | None] | None = None,
     ) -> list[Answer]:
-        """Like :meth:`answer` for several questions, with one call to the model (see
-        :meth:`retrieval.Retriever.search_many` for ``contexts`` and ``follow_ups``).
+        """Like :meth:`answer` for several questions, with one call to the model.
 
         Raises:
             QuestionError: a question is empty (use :func:`validate_question` first).
         """
         retriever = self.retriever
         language = retriever.config.language
-        results = retriever.search_many(list(questions), self.k, offset, contexts, follow_ups)
+        results = retriever.search_many(list(questions), self.k, offset, contexts)
         return [
             Answer.from_result(r, asked=q, language=language)
             for q, r in zip(questions, results, strict=True)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from retrieval import Conversation
+from retrieval import Conversation, SearchContext
 
 from .answer import Answer, AnswerComposer, validate_question
 
@@ -24,8 +24,7 @@ from .answer import Answer, AnswerComposer, validate_question
 class _Request:
     question: str
     offset: int
-    context: str | None
-    follow_up: bool
+    context: SearchContext | None
     future: asyncio.Future[Answer]
 
 
@@ -75,14 +74,10 @@ class QueryService:
             self._executor = None
 
     async def answer(
-        self,
-        question: str,
-        offset: int = 0,
-        context: str | None = None,
-        follow_up: bool = True,
+        self, question: str, offset: int = 0, context: SearchContext | None = None
     ) -> Answer:
-        """One page of the answer to ``question`` (searched with ``context``, the words
-        a conversation carried over, if given; see :meth:`retrieval.Retriever.search`).
+        """One page of the answer to ``question`` (searched with ``context``, what a
+        conversation carried over, if given; see :meth:`retrieval.Retriever.search`).
 
         Raises:
             QuestionError: the question is empty (checked at once, so one bad question
@@ -92,7 +87,7 @@ class QueryService:
         await self.start()
         assert self._queue is not None
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Request(question, offset, context, follow_up, future))
+        self._queue.put_nowait(_Request(question, offset, context, future))
         return await future
 
     async def ask(self, conversation: Conversation, question: str) -> Answer:
@@ -104,9 +99,9 @@ class QueryService:
             QuestionError: the question is empty.
         """
         question = validate_question(question)
-        query = conversation.resolve(question)
-        answer = await self.answer(query.text, 0, query.context, query.follow_up)
-        conversation.record(question, answer.question, answer.context)
+        text, context = conversation.resolve(question)
+        answer = await self.answer(text, 0, context)
+        conversation.record(question, answer.question, answer.context, answer.vector)
         return dataclasses.replace(answer, asked=question)
 
     async def _work(self) -> None:
@@ -127,10 +122,9 @@ class QueryService:
         self.batch_sizes.append(len(requests))
         questions = [r.question for r in requests]
         contexts = [r.context for r in requests]
-        follow_ups = [r.follow_up for r in requests]
         try:
             answers = await loop.run_in_executor(
-                self._executor, self.composer.answer_many, questions, offset, contexts, follow_ups
+                self._executor, self.composer.answer_many, questions, offset, contexts
             )
         except Exception as exc:  # each asker's own error handling reports it
             _settle(requests, error=exc)

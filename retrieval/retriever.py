@@ -14,7 +14,7 @@ from .config import RetrievalConfig
 from .encoder import Encoder
 from .index import Index, IndexBuilder, SourceInfo
 from .ingest import Passage, discover
-from .search import Calibration, Ranking, Searcher, SearchResult
+from .search import Calibration, Ranking, SearchContext, Searcher, SearchResult
 
 PathLike = str | os.PathLike[str]
 
@@ -161,12 +161,7 @@ class Retriever:
         )
 
     def search(
-        self,
-        question: str,
-        k: int = 3,
-        offset: int = 0,
-        context: str | None = None,
-        follow_up: bool = True,
+        self, question: str, k: int = 3, offset: int = 0, context: SearchContext | None = None
     ) -> SearchResult:
         """The ``k`` passages that best answer ``question``, or a no-answer result.
 
@@ -174,27 +169,24 @@ class Retriever:
             question: the question.
             k: how many passages.
             offset: skip this many better ones (paging).
-            context: what the question is about beyond its own words (a conversation's
-                earlier subject; see :class:`~retrieval.Conversation`), counted at
-                ``context_weight`` in the ranking.
-            follow_up: whether the question depends on ``context`` ("When did it
-                happen?"): then it is judged answerable with the context, else alone.
+            context: what the question is about beyond its own words: what a
+                conversation carried over (see :class:`~retrieval.Conversation` and
+                :class:`~retrieval.SearchContext`).
 
         Raises:
             QuestionError: the question is empty.
         """
-        return self._searcher.search(question, k, offset, context, follow_up)
+        return self._searcher.search(question, k, offset, context)
 
     def search_many(
         self,
         questions: list[str],
         k: int = 3,
         offset: int = 0,
-        contexts: Sequence[str | None] | None = None,
-        follow_ups: Sequence[bool] | None = None,
+        contexts: Sequence[SearchContext | None] | None = None,
     ) -> list[SearchResult]:
         """Like :meth:`search` for several questions, encoded in one batch."""
-        return self._searcher.search_many(questions, k, offset, contexts, follow_ups)
+        return self._searcher.search_many(questions, k, offset, contexts)
 
     def ranking(self, questions: list[str], depth: int) -> list[Ranking]:
         """Every candidate :meth:`search` weighs for each question, with each stage's

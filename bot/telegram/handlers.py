@@ -28,7 +28,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from retrieval import QuestionError, RetrievalError
+from retrieval import QuestionError, RetrievalError, SearchContext
 
 from .. import texts
 from ..answer import AnswerComposer
@@ -210,7 +210,8 @@ class Handlers:
         # Omitting the markup is how the Bot API removes an inline keyboard.
         await quietly(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
         self.delivery.show_typing(context.bot, chat_id)
-        answer = await self.service.answer(stored.question, request.offset, stored.context)
+        carried = SearchContext(stored.context) if stored.context else None
+        answer = await self.service.answer(stored.question, request.offset, carried)
         reply_to = query.message.message_id if query.message is not None else None
         await self.delivery.send_answer(context.bot, chat_id, answer, reply_to=reply_to)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..retriever import Retriever
-from ..search import SearchResult
-from .followup import Query, resolve, subject
+from ..search import SearchContext, SearchResult
+from .followup import resolve, subject
 
 #: Idle time after which a conversation starts afresh (seconds).
 IDLE_SECONDS = 15 * 60
@@ -26,6 +28,7 @@ class Turn:
         searched: what was searched for it (corrected, or asked anew about a new
             subject, or with carried words).
         context: the words carried over from earlier turns, searched beside it.
+        vector: its vector as searched (what the next turn's vector leans towards).
         subject: what the conversation is about after it: the names and rarest words
             of what was searched, or, when it had none, the previous turn's subject.
         at: when it was asked (the conversation's clock).
@@ -34,6 +37,7 @@ class Turn:
     question: str
     searched: str
     context: str | None
+    vector: np.ndarray | None = field(compare=False, repr=False)
     subject: tuple[str, ...]
     at: float
 
@@ -83,23 +87,35 @@ class Conversation:
         """Forgets every turn: the next question starts a new conversation."""
         self._turns.clear()
 
-    def resolve(self, question: str) -> Query:
-        """How ``question`` is to be searched after the turns so far."""
+    def resolve(self, question: str) -> tuple[str, SearchContext | None]:
+        """How ``question`` is to be searched after the turns so far: the text to
+        search, and what it carries over from the last turn (None: nothing)."""
         self._expire()
         if not self._turns:
-            return resolve(question, None, (), self._retriever().word_weights)
+            return question, None
         last = self._turns[-1]
         previous = f"{last.searched} {last.context}" if last.context else last.searched
-        return resolve(question, previous, last.subject, self._retriever().word_weights)
+        query = resolve(question, previous, last.subject, self._retriever().word_weights)
+        if query.context is None:
+            return query.text, None
+        return query.text, SearchContext(query.context, query.follow_up, last.vector)
 
-    def record(self, question: str, searched: str, context: str | None = None) -> None:
-        """Remembers ``question`` as the latest turn, searched as ``searched`` with the
-        carried words ``context`` (a result's ``question`` and ``context``)."""
+    def record(
+        self,
+        question: str,
+        searched: str,
+        context: str | None = None,
+        vector: np.ndarray | None = None,
+    ) -> None:
+        """Remembers ``question`` as the latest turn: searched as ``searched`` with the
+        carried words ``context``, its vector ``vector`` (a result's ``question``,
+        ``context`` and ``vector``)."""
         self._expire()
         about = subject(f"{searched} {context or ''}", self._retriever().word_weights)
         if not about and self._turns:
             about = list(self._turns[-1].subject)
-        self._turns.append(Turn(question, searched, context, tuple(about), self.clock()))
+        turn = Turn(question, searched, context, vector, tuple(about), self.clock())
+        self._turns.append(turn)
 
     def ask(self, question: str, k: int | None = None) -> SearchResult:
         """Answers ``question`` in the context of the conversation and remembers it.
@@ -107,11 +123,9 @@ class Conversation:
         Raises:
             QuestionError: the question is empty.
         """
-        query = self.resolve(question)
-        result = self._retriever().search(
-            query.text, k or self.k, 0, query.context, query.follow_up
-        )
-        self.record(question, result.question, result.context)
+        text, context = self.resolve(question)
+        result = self._retriever().search(text, k or self.k, 0, context)
+        self.record(question, result.question, result.context, result.vector)
         return result
 
     def _expire(self) -> None:

@@ -10,7 +10,7 @@ what a search returns, ``calibration`` the collection's no-answer threshold,
 from .calibration import Calibration
 from .hits import Hit, SearchResult
 from .language import language_name
-from .question import Question, normalize_question
+from .question import Question, SearchContext, normalize_question
 from .searcher import Ranking, Searcher
 from .spelling import Correction
 
@@ -20,6 +20,7 @@ __all__ = [
     "Hit",
     "Question",
     "Ranking",
+    "SearchContext",
     "SearchResult",
     "Searcher",
     "language_name",

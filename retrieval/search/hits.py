@@ -6,6 +6,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..ingest.passage import SECTION_SEPARATOR, short_heading
 from ..ingest.sentences import sentence_spans
 from .spelling import Correction
@@ -233,6 +235,8 @@ class SearchResult:
         context: what was searched beside the question, at the context's weight: the
             words a conversation carried over from earlier turns (see
             :mod:`retrieval.conversation`).
+        vector: the question's vector as searched (leaning towards its context): what
+            a conversation carries into the next turn.
     """
 
     question: str
@@ -245,6 +249,7 @@ class SearchResult:
     corrections: tuple[Correction, ...] = ()
     language: str | None = None
     context: str | None = None
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..errors import QuestionError
 
@@ -135,3 +137,25 @@ class Question:
             if capitalised or marked:
                 found.append(word)
         return found
+
+
+@dataclass(frozen=True)
+class SearchContext:
+    """What a question is about beyond its own words: what a conversation carried over
+    from earlier turns (see :mod:`retrieval.conversation`).
+
+    Attributes:
+        words: the carried words, searched beside the question at ``context_weight``
+            (BM25).
+        follow_up: whether the question depends on them (refers back: "When did it
+            happen?"): then whether anything answers it is judged with them at full
+            weight; else with the question alone, so that an off-topic question is not
+            answered for its context's sake.
+        vector: the vector the question's leans towards (at ``context_weight``): the
+            previous question's as searched, which a conversation keeps so that nothing
+            more is encoded; None encodes ``words``.
+    """
+
+    words: str
+    follow_up: bool = True
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)

@@ -18,7 +18,7 @@ from .calibration import BAND_COVERAGE, COVERED, Calibration, probe_questions
 from .fusion import fuse
 from .hits import Hit, SearchResult
 from .language import LanguageCheck, english_dictionary
-from .question import Question
+from .question import Question, SearchContext
 from .rerank import SentenceReranker, Sentences
 from .spelling import Correction, SpellingCorrector, apply
 
@@ -53,8 +53,7 @@ class _Prepared:
     asked: str
     truncated: bool
     corrections: tuple[Correction, ...]
-    context: str | None
-    follow_up: bool
+    context: SearchContext | None
     language: str | None = None
 
 
@@ -165,24 +164,17 @@ class Searcher:
         return weights
 
     def search(
-        self,
-        question: str,
-        k: int = 3,
-        offset: int = 0,
-        context: str | None = None,
-        follow_up: bool = True,
+        self, question: str, k: int = 3, offset: int = 0, context: SearchContext | None = None
     ) -> SearchResult:
         """Answers one question; see :meth:`search_many`."""
-        contexts = [context]
-        return self.search_many([question], k, offset, contexts, [follow_up])[0]
+        return self.search_many([question], k, offset, [context])[0]
 
     def search_many(
         self,
         questions: list[str],
         k: int = 3,
         offset: int = 0,
-        contexts: Sequence[str | None] | None = None,
-        follow_ups: Sequence[bool] | None = None,
+        contexts: Sequence[SearchContext | None] | None = None,
     ) -> list[SearchResult]:
         """Answers several questions with one call to the model.
 
@@ -190,14 +182,8 @@ class Searcher:
             questions: the questions.
             k: hits per result.
             offset: skip this many best hits (paging).
-            contexts: for each question, what it is about beyond its own words (what a
-                conversation carried over), or None. It counts at ``context_weight`` in
-                the ranking.
-            follow_ups: for each question with a context, whether it depends on it
-                (refers back to it: "When did it happen?"): then whether anything
-                answers it is judged with the context at full weight; else (the
-                default for none given: True) with the question alone, so that a new
-                question that is off-topic is not answered for its context's sake.
+            contexts: for each question, what a conversation carried over into it, or
+                None (see :class:`SearchContext`).
 
         Raises:
             QuestionError: a question is empty, or ``k``/``offset`` is out of range.
@@ -205,15 +191,17 @@ class Searcher:
         if k < 1 or offset < 0:
             raise QuestionError(f"k must be at least 1 and offset at least 0 (got {k}, {offset})")
         contexts = list(contexts) if contexts is not None else [None] * len(questions)
-        follow_ups = list(follow_ups) if follow_ups is not None else [True] * len(questions)
-        prepared = [
-            self._prepare(q, c, f) for q, c, f in zip(questions, contexts, follow_ups, strict=True)
-        ]
+        prepared = [self._prepare(q, c) for q, c in zip(questions, contexts, strict=True)]
         todo = [p for p in prepared if p.language is None]
-        texts = [p.text for p in todo] + [p.context for p in todo if p.context]
+        # A context without a vector is encoded with the questions, in the same batch.
+        unencoded = [p for p in todo if p.context is not None and p.context.vector is None]
+        texts = [p.text for p in todo] + [p.context.words for p in unencoded if p.context]
         vectors = iter(self.encoder.encode(texts, progress=False)) if texts else iter(())
         own = {id(p): next(vectors) for p in todo}
-        carried = {id(p): next(vectors) for p in todo if p.context}
+        carried = {id(p): next(vectors) for p in unencoded}
+        for p in todo:
+            if p.context is not None and p.context.vector is not None:
+                carried[id(p)] = np.asarray(p.context.vector, dtype=np.float32)
         return [
             self._one(p, own[id(p)], carried.get(id(p)), k, offset)
             if p.language is None
@@ -223,7 +211,7 @@ class Searcher:
             for p in prepared
         ]
 
-    def _prepare(self, asked: str, context: str | None, follow_up: bool) -> _Prepared:
+    def _prepare(self, asked: str, context: SearchContext | None) -> _Prepared:
         """The question as it will be searched: normalised, with its misspelt words
         corrected; or recognised as in another language."""
         question = Question.of(asked, self.config.max_question_chars)
@@ -231,10 +219,10 @@ class Searcher:
         if not self.config.multilingual_model:
             foreign = self.language.foreign(text)
             if foreign is not None:
-                return _Prepared(text, text, truncated, (), context, follow_up, foreign)
+                return _Prepared(text, text, truncated, (), context, foreign)
         corrections = self.spelling.corrections(text) if self.config.correct_spelling else []
         corrected = apply(text, corrections) if corrections else text
-        return _Prepared(corrected, text, truncated, tuple(corrections), context, follow_up)
+        return _Prepared(corrected, text, truncated, tuple(corrections), context)
 
     def _one(
         self,
@@ -245,7 +233,8 @@ class Searcher:
         offset: int,
     ) -> SearchResult:
         question = Question(asked.text, asked.truncated)
-        context, corrections = asked.context, asked.corrections
+        corrections = asked.corrections
+        context = asked.context.words if asked.context is not None else None
         # The question's vector leans towards its context, if it has one.
         vector = own if carried is None else _unit(own + self.config.context_weight * carried)
         terms = self.index.lexical.question_terms(  # the one analysis
@@ -256,7 +245,16 @@ class Searcher:
         text, truncated = question.text, question.truncated
         if not answerable:
             return SearchResult(
-                text, [], False, best, offset, False, truncated, corrections, context=context
+                text,
+                [],
+                False,
+                best,
+                offset,
+                False,
+                truncated,
+                corrections,
+                context=context,
+                vector=vector,
             )
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
@@ -286,7 +284,16 @@ class Searcher:
         ]
         more = len(ranked) > offset + k
         return SearchResult(
-            text, hits, True, best, offset, more, truncated, corrections, context=context
+            text,
+            hits,
+            True,
+            best,
+            offset,
+            more,
+            truncated,
+            corrections,
+            context=context,
+            vector=vector,
         )
 
     def _judge(
@@ -305,10 +312,11 @@ class Searcher:
         # Names are checked as asked: a name the collection lacks must not pass as the
         # collection's word it was "corrected" to (knows() forgives misspellings).
         as_asked = Question(asked.asked)
-        if carried is not None:
-            judged = _unit(own + carried) if asked.follow_up else own
+        if carried is not None and asked.context is not None:
+            follow_up = asked.context.follow_up
+            judged = _unit(own + carried) if follow_up else own
             similarity = np.asarray(self.index.vectors[rows], dtype=np.float32) @ judged
-            context = asked.context if asked.follow_up else None
+            context = asked.context.words if follow_up else None
             terms = self.index.lexical.question_terms(asked.text, context)
             tokens = terms.tokens + list(terms.context_tokens)
             lexical = np.asarray(self.index.lexical.scores(tokens)[rows], dtype=np.float32)

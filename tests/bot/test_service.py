@@ -10,7 +10,7 @@ import pytest
 
 from bot.answer import Answer, AnswerComposer
 from bot.service import QueryService
-from retrieval import QuestionError, Retriever
+from retrieval import QuestionError, Retriever, SearchContext
 from tests.support.questions import ANSWERABLE, UNANSWERABLE
 
 
@@ -25,11 +25,10 @@ class RecordingComposer(AnswerComposer):
         self,
         questions: Sequence[str],
         offset: int = 0,
-        contexts: Sequence[str | None] | None = None,
-        follow_ups: Sequence[bool] | None = None,
+        contexts: Sequence[SearchContext | None] | None = None,
     ) -> list[Answer]:
         self.calls.append((list(questions), offset, threading.current_thread().name))
-        return super().answer_many(questions, offset, contexts, follow_ups)
+        return super().answer_many(questions, offset, contexts)
 
 
 def test_concurrent_questions_are_batched_off_the_loop(retriever: Retriever) -> None:
@@ -89,8 +88,7 @@ def test_search_failure_reaches_the_asker(retriever: Retriever) -> None:
             self,
             questions: Sequence[str],
             offset: int = 0,
-            contexts: Sequence[str | None] | None = None,
-            follow_ups: Sequence[bool] | None = None,
+            contexts: Sequence[SearchContext | None] | None = None,
         ) -> list[Answer]:
             raise RuntimeError("disk on fire")
 
