@@ -32,6 +32,7 @@ BENCHMARKS = (
     "peer_txtai",
     "scale",
     "hostile",
+    "conversation",
 )
 
 

@@ -133,3 +133,11 @@ def test_hostile(results: Path) -> None:
         assert data[case]["documents"] == 0 and why in data[case]["warning"], data[case]
     for row in data.values():
         _positive(row["seconds"], row["file_mb"])
+
+
+def test_conversation(results: Path) -> None:
+    data = _load(results, "conversation")
+    assert data["alone"]["n"] > 10 and data["alone"]["n"] == data["in_conversation"]["n"]
+    _positive(data["alone"]["p50_ms"], data["in_conversation"]["p50_ms"], data["ratio"])
+    checks = data["checks"]
+    assert checks["with the checks"]["n"] == checks["without"]["n"] > 50
