@@ -12,6 +12,8 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from retrieval import RetrievalConfig, RetrievalError
+
 from .config import (
     DEFAULT_API_URL,
     ENV_ADMIN_USERS,
@@ -22,6 +24,7 @@ from .config import (
     ENV_WEBHOOK_URL,
     MAX_K,
     BotConfig,
+    ConfigurationError,
     Mode,
     parse_user_ids,
 )
@@ -55,6 +58,7 @@ def parse_config(
         api_url=(args.api_url or env.get(ENV_API_URL) or DEFAULT_API_URL).rstrip("/"),
         corpus=tuple(Path(p) for p in args.corpus or ()),
         index_dir=Path(args.index_dir) if args.index_dir else None,
+        retrieval=_retrieval_config(args.config, args.model),
         k=args.k,
         allowed_users=parse_user_ids(
             ",".join(args.allow) if args.allow else env.get(ENV_ALLOWED_USERS, "")
@@ -78,6 +82,19 @@ def parse_config(
         max_batch=args.max_batch,
         log_level=args.log_level,
     )
+
+
+def _retrieval_config(path: str | None, model: str | None) -> RetrievalConfig:
+    """The retrieval settings of ``--config`` and ``--model``.
+
+    Raises:
+        ConfigurationError: the file cannot be read or holds a bad value.
+    """
+    try:
+        config = RetrievalConfig.load(Path(path)) if path else RetrievalConfig()
+        return config.replace(model=model) if model else config
+    except RetrievalError as exc:
+        raise ConfigurationError(f"--config: {exc}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="a file or folder of documents to answer from (repeatable; default: seeds/)",
     )
     parser.add_argument("--index-dir", metavar="DIR", help="where to keep the search index")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help='JSON file of retrieval settings (e.g. {"language": "es"}; see the README)',
+    )
+    parser.add_argument(
+        "--model", help="sentence-transformers model name or path (e.g. a multilingual one)"
+    )
     parser.add_argument(
         "--watch",
         action="store_true",

@@ -45,7 +45,9 @@ def open_composer(config: BotConfig, encoder: Encoder | None = None) -> AnswerCo
     Raises:
         RetrievalError: the corpus or index is unusable.
     """
-    retriever = Retriever.from_corpus(config.corpus or None, config.index_dir, encoder=encoder)
+    retriever = Retriever.from_corpus(
+        config.corpus or None, config.index_dir, config.retrieval, encoder=encoder
+    )
     return AnswerComposer(retriever, k=config.k, idle_seconds=config.conversation_minutes * 60)
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from retrieval import RetrievalConfig
+
 DEFAULT_API_URL = "https://api.telegram.org"
 #: Environment variables read when the matching flag is not given.
 ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
@@ -52,6 +54,8 @@ class BotConfig:
         api_url: root of the Bot API server; the bot calls ``{api_url}/bot{token}/METHOD``.
         corpus: files or folders to index (empty: the retrieval default, ``seeds/``).
         index_dir: where the index is kept (``None``: the retrieval default cache folder).
+        retrieval: the retrieval settings (a JSON file's, ``--config``; the model of
+            ``--model``): e.g. another language and a multilingual model.
         k: passages per answer page (1 to :data:`MAX_K`).
         allowed_users: Telegram user ids allowed to use the bot (empty: everyone).
         admin_users: Telegram user ids allowed to ``/reload`` the documents (always
@@ -81,6 +85,7 @@ class BotConfig:
     api_url: str = DEFAULT_API_URL
     corpus: tuple[Path, ...] = ()
     index_dir: Path | None = None
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     k: int = 3
     allowed_users: frozenset[int] = field(default_factory=frozenset)
     admin_users: frozenset[int] = field(default_factory=frozenset)

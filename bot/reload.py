@@ -58,6 +58,7 @@ class Reloader:
             return Retriever.from_corpus(
                 config.corpus or None,
                 config.index_dir,
+                config.retrieval,
                 encoder=composer.retriever.encoder,
                 wait=wait,
             )

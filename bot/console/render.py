@@ -57,7 +57,8 @@ class ConsoleRenderer:
         """
         parts: list[RenderableType] = []
         if echo_question:
-            parts.append(Text(f"Q: {terminal_text(answer.question)}", style="bold"))
+            asked = answer.asked or answer.question
+            parts.append(Text(f"Q: {terminal_text(asked)}", style="bold"))
         if answer.offset and answer.hits:
             first, last = answer.hits[0].rank, answer.hits[-1].rank
             question = terminal_text(answer.question)

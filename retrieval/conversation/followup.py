@@ -96,7 +96,9 @@ def resolve(
     if asked.refers_back():
         return with_subject
     known = [w for w, x in zip(content, weight(content), strict=True) if x > 0]
-    if any(_named(w) for w in known):  # names of its own: a new subject
+    # Names of its own (the collection's, or misspelt, or not the collection's: any
+    # capitalised word past the first, or a code-like one): a new subject.
+    if asked.names() or any(_named(w) for w in known):
         return alone
     # Neither pointing back nor naming anything: ranked with the subject; judged with it
     # too if all its words are the collection's ("What was the amount?"), else alone

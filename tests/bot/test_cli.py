@@ -139,6 +139,8 @@ BAD_SETTINGS = [
     (("--rate-limit", "-1"), {}, "must be 0 or more"),
     (("--console", "--auto"), {}, "not allowed with argument"),
     (("--ask", "   "), {}, "the question is empty"),
+    (("--config", "/nonexistent/settings.json"), {}, "--config: cannot read config"),
+    (("--conversation-minutes", "-1"), {}, "--conversation-minutes must be between"),
 ]
 
 
