@@ -62,7 +62,8 @@ class _Stored(StoredPassages):
 
     def part(self, file: SourceFile) -> _Part:
         rows = self.store.rows_of_file(file.source)
-        vectors = np.asarray(self.vectors[rows]).reshape(len(rows), -1)
+        # A file that gave no passages (all of it skipped) has no rows: (0, dimension).
+        vectors = np.asarray(self.vectors[rows]).reshape(len(rows), self.manifest.dimension)
         sentence_rows, _ = self.sentence_rows(np.asarray(rows, dtype=np.int64))
         sentences = np.asarray(self.sentences[sentence_rows]).reshape(-1, vectors.shape[1])
         counts = np.diff(self.sentence_offsets)[rows] if rows else np.zeros(0, np.int64)

@@ -153,6 +153,7 @@ def runs(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     them starts in that result."""
     starts = np.asarray(offsets[rows], dtype=np.int64)
     counts = np.asarray(offsets[rows + 1], dtype=np.int64) - starts
-    firsts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    # cumsum()[:-1] of no items is empty: the first run starts at 0 only if there is one.
+    firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])[: len(counts)].astype(np.int64)
     within = np.arange(int(counts.sum())) - np.repeat(firsts, counts)
     return np.repeat(starts, counts) + within, firsts

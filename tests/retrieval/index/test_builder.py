@@ -103,6 +103,25 @@ def test_other_format_version_is_rebuilt(corpus, tmp_path, encoder, caplog):
     assert "format" in caplog.text and rebuilt.embedded == len(rebuilt)
 
 
+def test_format_9_is_upgraded_without_embedding_even_with_a_file_without_passages(
+    corpus, tmp_path, encoder
+):
+    # Format 10 adds the collection's words (bm25/words.json): made from the stored
+    # passages. A file that gave no passages (blank) is carried over as it is.
+    (corpus / "blank.txt").write_text("   \n")
+    index_dir = tmp_path / "index"
+    first = build(corpus, index_dir, encoder)
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    data = manifest(index_dir)
+    data["format_version"] = 9
+    (generation / "manifest.json").write_text(json.dumps(data))
+    (generation / "bm25" / "words.json").unlink()
+    upgraded = build(corpus, index_dir, encoder)
+    assert upgraded.embedded == 0 and len(upgraded) == len(first)
+    assert manifest(index_dir)["format_version"] == FORMAT_VERSION
+    assert upgraded.search("Who invested in Pateu?").corrections  # the words are back
+
+
 @pytest.mark.parametrize("version", [4, 5, 6])
 def test_an_earlier_format_is_rebuilt_from_the_corpus(corpus, tmp_path, encoder, caplog, version):
     # Format 7 cut passages by section: earlier passages cannot be reused.
