@@ -7,7 +7,8 @@ text around the answering sentence), so a passage has one name across the packag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -215,9 +216,12 @@ class AnswerComposer:
             for q, r in zip(questions, results, strict=True)
         ]
 
-    def conversation(self) -> Conversation:
-        """A new conversation over the live retriever (a reload's new index included)."""
-        return Conversation(lambda: self.retriever, k=self.k, idle_seconds=self.idle_seconds)
+    def conversation(self, clock: Callable[[], float] = time.monotonic) -> Conversation:
+        """A new conversation over the live retriever (a reload's new index included),
+        timed by ``clock``."""
+        return Conversation(
+            lambda: self.retriever, k=self.k, idle_seconds=self.idle_seconds, clock=clock
+        )
 
     def ask(self, conversation: Conversation, question: str) -> Answer:
         """The first page of the answer to ``question`` in ``conversation``, which

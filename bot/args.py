@@ -77,6 +77,7 @@ def parse_config(
         ask=args.ask,
         json_lines=args.json,
         conversation_minutes=args.conversation_minutes,
+        conversations_db=Path(args.conversations_db) if args.conversations_db else None,
         watch=args.watch,
         workers=args.workers,
         max_batch=args.max_batch,
@@ -130,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MINUTES",
         help="a follow-up question is read with the previous ones in mind until the chat "
         "has been idle this long (default: 15; 0: every question stands alone)",
+    )
+    parser.add_argument(
+        "--conversations-db",
+        metavar="FILE",
+        help="keep the chats' conversations in this SQLite file across restarts "
+        "(default: in memory only)",
     )
     parser.add_argument("--token", help=f"Telegram bot token (default: ${ENV_TOKEN})")
     parser.add_argument(

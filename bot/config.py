@@ -71,6 +71,8 @@ class BotConfig:
         json_lines: the console prints one JSON object per answer (a line each).
         conversation_minutes: a chat's follow-up questions are read with its previous
             questions in mind until it has been idle this long (0: never).
+        conversations_db: an SQLite file that keeps the chats' conversations across
+            restarts (None: in memory only).
         watch: re-index the corpus when its files change, while serving.
         workers: threads that run searches.
         max_batch: most questions searched in one model call.
@@ -98,6 +100,7 @@ class BotConfig:
     ask: str | None = None
     json_lines: bool = False
     conversation_minutes: float = 15.0
+    conversations_db: Path | None = None
     watch: bool = False
     workers: int = 2
     max_batch: int = 32

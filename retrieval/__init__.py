@@ -12,7 +12,7 @@ Everything a caller needs is exported here; the sub-packages (``ingest``, ``inde
 """
 
 from .config import RetrievalConfig
-from .conversation import IDLE_SECONDS, Conversation, Query
+from .conversation import IDLE_SECONDS, Conversation, Query, Turn
 from .encoder import Encoder
 from .errors import (
     ConfigError,
@@ -69,6 +69,7 @@ __all__ = [
     "SearchContext",
     "SearchResult",
     "SourceInfo",
+    "Turn",
     "WatchError",
     "configure_logging",
     "default_corpus",

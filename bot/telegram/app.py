@@ -177,7 +177,7 @@ class TelegramBot:
             self.access,
             self.delivery,
             reloader or Reloader.for_config(config, composer),
-            Conversations(composer),
+            Conversations(composer, path=config.conversations_db),
         )
 
     def build_application(self) -> BotApplication:
@@ -264,6 +264,7 @@ class TelegramBot:
 
     async def _post_shutdown(self, app: BotApplication) -> None:
         await self.service.stop()
+        self.handlers.conversations.close()
 
 
 def build_application(config: BotConfig, composer: AnswerComposer) -> BotApplication:

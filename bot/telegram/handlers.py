@@ -300,6 +300,7 @@ class Handlers:
                 answer = await self.service.answer(question)
             else:
                 answer = await self.service.ask(self.conversations.get(key), question)
+                self.conversations.save(key)
         except QuestionError:
             await self._notify(update, context, texts.EMPTY_QUESTION)
             return

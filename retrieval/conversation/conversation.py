@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,7 +46,7 @@ class Conversation:
     """Questions asked one after another, each searched in the context of the last.
 
     Not thread-safe: one conversation per chat, asked one question at a time. The
-    turns live in memory only.
+    turns live in memory (a store may keep them: :meth:`turns`, :meth:`restore`).
 
     Example::
 
@@ -59,7 +59,8 @@ class Conversation:
         k: passages per answer.
         idle_seconds: after this long without a question, the next one starts afresh.
         max_turns: how many turns are remembered.
-        clock: the time source (``time.monotonic``; tests pass their own).
+        clock: the time source (``time.monotonic``; ``time.time`` for turns kept across
+            processes; tests pass their own).
     """
 
     def __init__(
@@ -86,6 +87,13 @@ class Conversation:
     def reset(self) -> None:
         """Forgets every turn: the next question starts a new conversation."""
         self._turns.clear()
+
+    def restore(self, turns: Iterable[Turn]) -> None:
+        """Takes up ``turns`` (oldest first) as the conversation so far: turns kept by a
+        store that outlives the process; idle ones are dropped as usual."""
+        self._turns.clear()
+        self._turns.extend(turns)
+        self._expire()
 
     def resolve(self, question: str) -> tuple[str, SearchContext | None]:
         """How ``question`` is to be searched after the turns so far: the text to

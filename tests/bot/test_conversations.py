@@ -46,3 +46,22 @@ def test_a_question_in_another_language_gets_a_message(composer: AnswerComposer)
     assert (
         answer.message is not None and "Spanish" in answer.message and "English" in answer.message
     )
+
+
+def test_kept_conversations_survive_a_restart(composer: AnswerComposer, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "conversations.sqlite"
+    first = Conversations(composer, path=path)
+    composer.ask(first.get((987654321,)), ANSWERABLE)
+    first.save((987654321,))
+    first.close()
+    assert b"987654321" not in path.read_bytes()  # keyed by a hash, not the user id
+
+    again = Conversations(composer, path=path)  # a new process
+    kept = again.get((987654321,))
+    assert [t.question for t in kept.turns] == [ANSWERABLE]
+    answer = composer.ask(kept, "When did it happen?")
+    assert answer.context is not None and "April 17" in answer.hits[0].text
+    again.save((987654321,))
+    again.reset((987654321,))
+    again.close()
+    assert Conversations(composer, path=path).get((987654321,)).turns == []  # /new forgot it
