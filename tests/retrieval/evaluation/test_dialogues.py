@@ -22,10 +22,10 @@ from tests.support.paths import DIALOGUES, SEEDS, VARIANTS
 
 def test_seeds_dialogues_hold_their_measured_level(seeds_retriever: Retriever) -> None:
     metrics = evaluate_dialogues(seeds_retriever, read_dialogues(DIALOGUES, "seeds"))
-    # Measured when conversations landed: first turns 13/14, follow-ups 18/23 (each asked
+    # Measured when conversations landed: first turns 13/14, follow-ups 20/23 (each asked
     # alone: 7/23), subject changes 4/5. A drop of two fails.
     assert metrics["first_turns"]["first"] >= 12, metrics
-    assert metrics["follow_ups"]["first"] >= 16, metrics
+    assert metrics["follow_ups"]["first"] >= 18, metrics
     assert metrics["subject_changes"]["first"] >= 4, metrics
 
 
