@@ -14,7 +14,6 @@ unrelated.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,15 @@ from typing import Any
 
 from ..conversation import Conversation
 from ..retriever import Retriever
-from .evaluate import EvalItem, EvalSetError, evaluate, is_hit, read_eval_set
+from .evaluate import (
+    EvalItem,
+    EvalSetError,
+    eval_item,
+    evaluate,
+    is_hit,
+    read_eval_set,
+    read_records,
+)
 
 
 @dataclass(frozen=True)
@@ -44,32 +51,14 @@ class Variant:
 
 
 def _lines(path: Path, collection: str | None) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvalSetError(f"cannot read {path}: {exc}") from exc
-    records = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except ValueError as exc:
-            raise EvalSetError(f"{path}:{number}: malformed line ({exc})") from exc
-        if not isinstance(data, dict):
-            raise EvalSetError(f"{path}:{number}: malformed line (not an object)")
-        if collection is None or data.get("collection") == collection:
-            records.append((number, data))
+    records = [
+        (number, data)
+        for number, data in read_records(path)
+        if collection is None or data.get("collection") == collection
+    ]
     if not records:
         raise EvalSetError(f"{path} holds nothing for collection {collection!r}")
     return records
-
-
-def _eval_item(data: dict[str, Any], where: str) -> EvalItem:
-    question, answers = data.get("question"), data.get("answers") or []
-    if not isinstance(question, str) or not isinstance(answers, list):
-        raise EvalSetError(f"{where}: malformed line ('question' must be a string)")
-    return EvalItem(question, [str(a) for a in answers], data.get("source"))
 
 
 def read_dialogues(path: Path, collection: str | None = None) -> list[list[DialogueTurn]]:
@@ -85,7 +74,7 @@ def read_dialogues(path: Path, collection: str | None = None) -> list[list[Dialo
             raise EvalSetError(f"{path}:{number}: malformed line (no 'turns')")
         where = f"{path}:{number}"
         dialogues.append(
-            [DialogueTurn(_eval_item(t, where), bool(t.get("standalone"))) for t in turns]
+            [DialogueTurn(eval_item(t, where), bool(t.get("standalone"))) for t in turns]
         )
     return dialogues
 
@@ -98,7 +87,7 @@ def read_variants(path: Path, collection: str | None = None) -> list[Variant]:
     """
     return [
         Variant(
-            _eval_item(data, f"{path}:{number}"),
+            eval_item(data, f"{path}:{number}"),
             str(data.get("kind", "")),
             str(data.get("language", "en")),
             data.get("original") if isinstance(data.get("original"), str) else None,

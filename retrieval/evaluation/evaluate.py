@@ -32,35 +32,54 @@ class EvalItem:
     source: str | None
 
 
+def read_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The JSON objects of a JSONL evaluation file, with their line numbers.
+
+    Raises:
+        EvalSetError: the file is missing or has a line that is not a JSON object.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalSetError(f"cannot read {path}: {exc}") from exc
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            raise EvalSetError(f"{path}:{number}: malformed line ({exc})") from exc
+        if not isinstance(data, dict):
+            raise EvalSetError(f"{path}:{number}: malformed line (not an object)")
+        records.append((number, data))
+    return records
+
+
 def read_eval_set(path: Path) -> list[EvalItem]:
     """Reads an evaluation JSONL file.
 
     Raises:
         EvalSetError: the file is missing, empty or has a malformed line.
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvalSetError(f"cannot read {path}: {exc}") from exc
-    items = []
-    for number, line in enumerate(lines, 1):
-        if line.strip():
-            items.append(_item(line, path, number))
+    items = [eval_item(data, f"{path}:{number}") for number, data in read_records(path)]
     if not items:
         raise EvalSetError(f"{path} holds no question")
     return items
 
 
-def _item(line: str, path: Path, number: int) -> EvalItem:
-    try:
-        data = json.loads(line)
-        question, answers = data["question"], data.get("answers") or []
-        source = data.get("source")
-        if not isinstance(question, str) or not isinstance(answers, list):
-            raise TypeError("'question' must be a string and 'answers' a list")
-        return EvalItem(question, [str(a) for a in answers], source)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise EvalSetError(f"{path}:{number}: malformed line ({exc})") from exc
+def eval_item(data: dict[str, Any], where: str) -> EvalItem:
+    """One question of an evaluation file (``where``: its file and line, for errors).
+
+    Raises:
+        EvalSetError: it has no question, or its answers are not a list.
+    """
+    question, answers = data.get("question"), data.get("answers") or []
+    if not isinstance(question, str) or not isinstance(answers, list):
+        raise EvalSetError(
+            f"{where}: malformed line ('question' must be a string and 'answers' a list)"
+        )
+    return EvalItem(question, [str(a) for a in answers], data.get("source"))
 
 
 def is_hit(hit: Hit, item: EvalItem) -> bool:
