@@ -194,7 +194,10 @@ class EvalFile:
         Raises:
             EvalSetError: the file is missing or malformed, or holds nothing.
         """
-        first = _lines(path, None)[0][1]
+        records = read_records(path)
+        if not records:
+            raise EvalSetError(f"{path} holds no question")
+        first = records[0][1]
         if "turns" in first:
             return cls("dialogues", [], read_dialogues(path, collection), [])
         if "kind" in first:
