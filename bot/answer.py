@@ -42,10 +42,13 @@ EXCERPT_CHARS = 900
 NO_MORE_HINT = "Ask a new question, or rephrase this one."
 
 
-def other_language(code: str, collection: str = "en") -> str:
+def other_language(code: str, collection: str = "en", short: bool = False) -> str:
     """What to say to a question in the language ``code`` over a collection in the
-    language ``collection`` (the model cannot match them)."""
+    language ``collection`` (the model cannot match them); ``short``: a button's few
+    words."""
     own = language_name(collection) or collection
+    if short:
+        return f"Please ask in {own}: I can't read this language"
     asked = language_name(code)
     looks = f"Your question looks like {asked}, but " if asked else "It seems "
     return f"{looks}I can only answer questions in {own}. Please ask in {own}."

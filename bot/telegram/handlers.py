@@ -31,7 +31,7 @@ from telegram.ext import ContextTypes
 from retrieval import QuestionError, RetrievalError, SearchContext
 
 from .. import texts
-from ..answer import AnswerComposer
+from ..answer import AnswerComposer, other_language
 from ..conversations import Conversations
 from ..reload import ReloadBusy, Reloader
 from ..service import QueryService
@@ -248,8 +248,10 @@ class Handlers:
             for hit in answer.hits
         ]
         button = None
-        if not results and not offset:
-            button = InlineQueryResultsButton(text=texts.NO_ANSWER, start_parameter="help")
+        if not results and not offset:  # why not: nothing answers, or another language
+            language = answer.language
+            why = texts.NO_ANSWER if language is None else other_language(language, short=True)
+            button = InlineQueryResultsButton(text=why, start_parameter="help")
         await query.answer(
             results,
             cache_time=INLINE_CACHE_SECONDS,

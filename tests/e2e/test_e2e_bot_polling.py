@@ -326,10 +326,12 @@ def test_inline_query_without_an_answer(bot, client) -> None:
     before = len(client.inline_answers(bot.token))
     client.inline_query(bot.token, "What time does the train to Berlin leave?", user)
     client.inline_query(bot.token, "   ", user)
-    answers = client.wait_for_inline_answers(bot.token, before + 2, REPLY_TIMEOUT)[before:]
+    client.inline_query(bot.token, "¿Quién invirtió en Pateo?", user)
+    answers = client.wait_for_inline_answers(bot.token, before + 3, REPLY_TIMEOUT)[before:]
     assert all(a["results"] == [] for a in answers)
     buttons = [a.get("button", {}).get("text") for a in answers]
     assert NO_ANSWER in buttons  # the off-topic question says so
+    assert "Please ask in English: I can't read this language" in buttons
 
 
 # ---------------------------------------------------------------- load
