@@ -7,6 +7,7 @@ text around the answering sentence), so a passage has one name across the packag
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -110,6 +111,21 @@ class Answer:
         if normalize_question(self.asked) == self.question:
             return None
         return self.question
+
+    def corrected_parts(self) -> list[tuple[str, bool]]:
+        """The searched question in pieces, each marked whether it is a corrected word
+        (for "Showing results for ..." with the corrections emphasised)."""
+        replaced = {c.replacement for c in self.corrections}
+        if not replaced:
+            return [(self.question, False)]
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(replaced))) + r")\b")
+        parts: list[tuple[str, bool]] = []
+        last = 0
+        for match in pattern.finditer(self.question):
+            parts += [(self.question[last : match.start()], False), (match.group(), True)]
+            last = match.end()
+        parts.append((self.question[last:], False))
+        return [(text, corrected) for text, corrected in parts if text]
 
     @classmethod
     def from_result(

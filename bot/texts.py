@@ -14,10 +14,10 @@ __all__ = [
     "HOW_TO_ASK",
     "NO_ANSWER",
     "SEARCH_CANCELLED",
+    "SHOWING_RESULTS_FOR",
     "START_INTRO",
     "TELEGRAM_COMMANDS",
     "TRUNCATED",
-    "showing_results_for",
     "small_talk_reply",
     "sources_heading",
     "understood_as",
@@ -108,9 +108,9 @@ def small_talk_reply(kind: SmallTalk, documents: int, examples: Sequence[str]) -
     )
 
 
-def showing_results_for(question: str) -> str:
-    """The line above an answer searched with misspelt words corrected."""
-    return f"Showing results for: {question}"
+#: Starts the line above an answer searched with misspelt words corrected (the
+#: corrected question follows, its corrected words emphasised).
+SHOWING_RESULTS_FOR = "Showing results for: "
 
 
 def understood_as(understood: str) -> str:

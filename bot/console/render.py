@@ -66,9 +66,10 @@ class ConsoleRenderer:
         if answer.truncated:
             parts.append(Text(texts.TRUNCATED, style="italic"))
         if answer.corrections and not answer.offset:
-            parts.append(
-                Text(texts.showing_results_for(terminal_text(answer.question)), style="italic")
-            )
+            line = Text(texts.SHOWING_RESULTS_FOR, style="italic")
+            for text, fixed in answer.corrected_parts():
+                line.append(terminal_text(text), style="bold italic" if fixed else "italic")
+            parts.append(line)
         if answer.understood and not answer.offset:
             parts.append(Text(texts.understood_as(terminal_text(answer.understood)), style="dim"))
         if not answer.hits:

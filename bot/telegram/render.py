@@ -112,7 +112,11 @@ def _header(answer: Answer) -> list[Line]:
     if answer.truncated:
         header += text_line(texts.TRUNCATED, "i")
     if answer.corrections and not answer.offset:
-        header += text_line(texts.showing_results_for(answer.question), "i")
+        runs = [Run(texts.SHOWING_RESULTS_FOR, ("i",))]
+        runs += [
+            Run(text, ("b", "i") if fixed else ("i",)) for text, fixed in answer.corrected_parts()
+        ]
+        header += lines(runs)
     if answer.understood and not answer.offset:
         header += text_line(texts.understood_as(answer.understood), "i")
     return header

@@ -65,3 +65,15 @@ def test_kept_conversations_survive_a_restart(composer: AnswerComposer, tmp_path
     again.reset((987654321,))
     again.close()
     assert Conversations(composer, path=path).get((987654321,)).turns == []  # /new forgot it
+
+
+def test_the_corrected_words_are_marked(composer: AnswerComposer) -> None:
+    answer = composer.answer("Who invsted in Pateu?")
+    assert answer.corrected_parts() == [
+        ("Who ", False),
+        ("invested", True),
+        (" in ", False),
+        ("Pateo", True),
+        ("?", False),
+    ]
+    assert composer.answer(ANSWERABLE).corrected_parts() == [(ANSWERABLE, False)]
