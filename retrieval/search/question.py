@@ -56,8 +56,9 @@ _CLAUSE_WORDS = frozenset(
 )
 # A term as a continuation names it: a word, a number or a name with . _ + # - inside.
 _TERM = re.compile(r"\w[\w.+#-]*[\w+#]|\w")
-# A clause: up to and including its end (. ? ! : ;) or the end of the text.
-_CLAUSES = re.compile(r"[^.?!:;]*(?:[.?!:;]+|$)")
+# Where a clause ends: after . ? ! : ; and before white space ("app.run()" and
+# "e.g.x" stay whole).
+_CLAUSE_END = re.compile(r"(?<=[.?!:;])\s+")
 # After these a capital starts a sentence (or a quotation), not a name.
 _SENTENCE_ENDS = tuple(".?!:;\"'(“‘«")
 
@@ -88,7 +89,7 @@ class Question:
         """The part of the question that asks: its clauses that end with a question
         mark ("I read about startups in China: who invested in Pateo? I forget." →
         "who invested in Pateo?"); the whole question if none does."""
-        asking = [c.strip() for c in _CLAUSES.findall(self.text) if c.strip().endswith("?")]
+        asking = [c for c in _CLAUSE_END.split(self.text) if c.endswith("?")]
         return Question(" ".join(asking)) if asking else self
 
     def words(self) -> list[str]:
