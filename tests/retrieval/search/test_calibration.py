@@ -110,3 +110,24 @@ def test_names_the_collection_knows_even_misspelt_are_answered(calibrated, quest
 )
 def test_the_words_written_as_names(question, names):
     assert Question.of(question, 1000).names() == names
+
+
+@pytest.mark.parametrize(
+    ("question", "asking"),
+    [
+        (
+            "I read about startups in China: who invested in Pateo? I forget.",
+            "who invested in Pateo?",
+        ),
+        ("Is Node.js faster? And app.run()?", "Is Node.js faster? And app.run()?"),
+        ("Tell me about Pateo", "Tell me about Pateo"),  # nothing asks: all of it
+    ],
+)
+def test_the_part_that_asks(question, asking):
+    assert Question.of(question, 1000).asking().text == asking
+
+
+def test_a_name_mentioned_in_passing_does_not_refuse_the_question(calibrated):
+    long = "I keep reading about carmakers in Sweden: who invested in Pateo? Just curious."
+    assert calibrated.search(long).answered
+    assert not calibrated.search("Who invested in Volvo? I keep reading about Pateo.").answered
