@@ -8,6 +8,7 @@ from .answer import NO_ANSWER
 from .smalltalk import SmallTalk
 
 __all__ = [
+    "ADMIN_COMMANDS",
     "CONSOLE_COMMANDS",
     "CTRL_C_AGAIN",
     "EXAMPLES_HEADING",
@@ -70,6 +71,8 @@ TELEGRAM_COMMANDS: tuple[tuple[str, str], ...] = (
     ("ask", "ask a question (in groups): /ask your question"),
     ("new", "start a new conversation (forget the previous questions)"),
 )
+#: The commands only the bot's admins may use (shown in their menus only).
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (("reload", "index the documents again (admins)"),)
 CONSOLE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("/more", "the next passages for the last question"),
     ("/new", "start a new conversation (forget the previous questions)"),

@@ -11,10 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeAlias
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -257,14 +265,32 @@ class TelegramBot:
         # the stop signals are still handled), so that the first question is fast.
         await asyncio.get_running_loop().run_in_executor(None, self.composer.warm_up)
         await self.service.start()
-        commands = [BotCommand(name, about) for name, about in texts.TELEGRAM_COMMANDS]
-        # Cosmetic (the command menu): the bot works without it.
-        await quietly(app.bot.set_my_commands(commands), "setMyCommands")
+        # Cosmetic (the command menus): the bot works without them.
+        for scope, commands in command_menus(self.config.admin_users):
+            menu = [BotCommand(name, about) for name, about in commands]
+            await quietly(app.bot.set_my_commands(menu, scope=scope), "setMyCommands")
         logger.info("bot @%s is ready", app.bot.username)
 
     async def _post_shutdown(self, app: BotApplication) -> None:
         await self.service.stop()
         self.handlers.conversations.close()
+
+
+def command_menus(
+    admins: Iterable[int],
+) -> list[tuple[BotCommandScope, tuple[tuple[str, str], ...]]]:
+    """The command menu of each scope: everyone's (groups), private chats' (no /ask:
+    anything typed there is a question), and each configured admin's private chat (with
+    the admin commands, which only they may use)."""
+    private = tuple(c for c in texts.TELEGRAM_COMMANDS if c[0] != "ask")
+    menus: list[tuple[BotCommandScope, tuple[tuple[str, str], ...]]] = [
+        (BotCommandScopeDefault(), texts.TELEGRAM_COMMANDS),
+        (BotCommandScopeAllPrivateChats(), private),
+    ]
+    menus += [
+        (BotCommandScopeChat(user), private + texts.ADMIN_COMMANDS) for user in sorted(admins)
+    ]
+    return menus
 
 
 def build_application(config: BotConfig, composer: AnswerComposer) -> BotApplication:

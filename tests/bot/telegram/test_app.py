@@ -16,7 +16,7 @@ from telegram.ext import (
 from bot.answer import AnswerComposer
 from bot.config import BotConfig
 from bot.telegram import TelegramBot
-from bot.telegram.app import FLOOD_RETRIES, MessageRateLimiter
+from bot.telegram.app import FLOOD_RETRIES, MessageRateLimiter, command_menus
 
 
 def test_application_wiring(composer: AnswerComposer) -> None:
@@ -33,6 +33,19 @@ def test_application_wiring(composer: AnswerComposer) -> None:
     assert {MessageHandler, CallbackQueryHandler, InlineQueryHandler} <= kinds
     assert app.error_handlers
     assert bot.access.question_limiter.limit == 5
+
+
+def test_each_scope_has_its_command_menu() -> None:
+    menus = {
+        type(scope).__name__ + str(getattr(scope, "chat_id", "")): [c for c, _ in commands]
+        for scope, commands in command_menus([42, 7])
+    }
+    assert menus["BotCommandScopeDefault"] == ["start", "help", "sources", "ask", "new"]
+    assert menus["BotCommandScopeAllPrivateChats"] == ["start", "help", "sources", "new"]
+    # Only the configured admins' private chats show /reload, which only they may use.
+    assert menus["BotCommandScopeChat7"] == menus["BotCommandScopeChat42"]
+    assert menus["BotCommandScopeChat42"] == ["start", "help", "sources", "new", "reload"]
+    assert sum("reload" in commands for commands in menus.values()) == 2
 
 
 def test_a_token_is_required(composer: AnswerComposer) -> None:
