@@ -78,6 +78,7 @@ def parse_config(
         json_lines=args.json,
         conversation_minutes=args.conversation_minutes,
         conversations_db=Path(args.conversations_db) if args.conversations_db else None,
+        feedback=not args.no_feedback,
         watch=args.watch,
         workers=args.workers,
         max_batch=args.max_batch,
@@ -137,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="keep the chats' conversations in this SQLite file across restarts "
         "(default: in memory only)",
+    )
+    parser.add_argument(
+        "--no-feedback",
+        action="store_true",
+        help="no 👍 / 👎 buttons under answers, and no questions kept for /stats",
     )
     parser.add_argument("--token", help=f"Telegram bot token (default: ${ENV_TOKEN})")
     parser.add_argument(

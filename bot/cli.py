@@ -63,6 +63,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         server cannot be used (unreachable, token rejected...), 130 if interrupted.
         Errors are one line on stderr, never a traceback, and never show the token.
     """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["feedback"]:  # python -m bot feedback export ...
+        from .feedback import export_main
+
+        return export_main(args[1:])
     try:
         config = parse_config(argv, environ)
     except SystemExit as exc:  # argparse has printed the usage line and why (or --help)

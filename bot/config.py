@@ -73,6 +73,8 @@ class BotConfig:
             questions in mind until it has been idle this long (0: never).
         conversations_db: an SQLite file that keeps the chats' conversations across
             restarts (None: in memory only).
+        feedback: 👍 / 👎 buttons under answers, and questions and votes kept beside
+            the index (``feedback.sqlite``) for ``/stats`` and ``feedback export``.
         watch: re-index the corpus when its files change, while serving.
         workers: threads that run searches.
         max_batch: most questions searched in one model call.
@@ -101,6 +103,7 @@ class BotConfig:
     json_lines: bool = False
     conversation_minutes: float = 15.0
     conversations_db: Path | None = None
+    feedback: bool = True
     watch: bool = False
     workers: int = 2
     max_batch: int = 32

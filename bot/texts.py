@@ -39,6 +39,10 @@ HOW_TO_ASK = (
 EXAMPLES_HEADING = "For example:"
 TRUNCATED = "Your question was very long, so I only used its beginning."
 MORE_BUTTON = "More results"
+VOTE_UP = "👍"
+VOTE_DOWN = "👎"
+VOTED = "Thanks for your feedback!"
+ADMINS_ONLY_STATS = "Sorry, only the bot's admins can see the statistics."
 EXPIRED = "That question is too old to page through; please ask it again."
 NON_TEXT = "I can only read text. Send me your question as a text message."
 EMPTY_QUESTION = "Please ask a question, e.g. /ask Who invested in the company?"
@@ -59,6 +63,20 @@ def reloaded(passages: int, documents: int, embedded: int) -> str:
     )
 
 
+def voted(vote: int) -> str:
+    """The button that replaces 👍 / 👎 once one is pressed."""
+    return "👍 Thanks for your feedback" if vote > 0 else "👎 Noted, thanks for your feedback"
+
+
+def stats(days: int, questions: int, unanswered: int, up: int, down: int) -> str:
+    """``/stats``: the last ``days`` days of questions and votes."""
+    rate = f" ({unanswered / questions:.0%})" if questions else ""
+    return (
+        f"Last {days} days: {questions} questions, {unanswered} without an answer{rate}; "
+        f"votes: {up} 👍, {down} 👎."
+    )
+
+
 def rate_limited(seconds: float) -> str:
     """The reply to a user who asks faster than the rate limit allows."""
     return f"You're asking faster than I can answer. Please wait {max(1, round(seconds))} s."
@@ -72,7 +90,10 @@ TELEGRAM_COMMANDS: tuple[tuple[str, str], ...] = (
     ("new", "start a new conversation (forget the previous questions)"),
 )
 #: The commands only the bot's admins may use (shown in their menus only).
-ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (("reload", "index the documents again (admins)"),)
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("reload", "index the documents again (admins)"),
+    ("stats", "questions, unanswered ones and votes of the last 7 days (admins)"),
+)
 CONSOLE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("/more", "the next passages for the last question"),
     ("/new", "start a new conversation (forget the previous questions)"),

@@ -42,12 +42,13 @@ from .. import texts
 from ..answer import AnswerComposer
 from ..config import BotConfig
 from ..conversations import Conversations
+from ..feedback import FEEDBACK_FILE, FeedbackStore
 from ..reload import Reloader
 from ..service import QueryService
 from .access import Access
 from .delivery import Delivery, quietly
 from .handlers import Handlers
-from .paging import QuestionStore
+from .paging import VOTE_PATTERN, QuestionStore
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +187,7 @@ class TelegramBot:
             self.delivery,
             reloader or Reloader.for_config(config, composer),
             Conversations(composer, path=config.conversations_db),
+            open_feedback(config, composer),
         )
 
     def build_application(self) -> BotApplication:
@@ -241,6 +243,7 @@ class TelegramBot:
             ("ask", h.on_ask),
             ("new", h.on_new),
             ("reload", h.on_reload),
+            ("stats", h.on_stats),
         ]:
             app.add_handler(CommandHandler(name, callback, filters=_USER_MESSAGES))
         app.add_handler(MessageHandler(_USER_MESSAGES & filters.TEXT & ~filters.COMMAND, h.on_text))
@@ -256,6 +259,7 @@ class TelegramBot:
                 h.on_non_text,
             )
         )
+        app.add_handler(CallbackQueryHandler(h.on_vote, pattern=VOTE_PATTERN))
         app.add_handler(CallbackQueryHandler(h.on_more))
         app.add_handler(InlineQueryHandler(h.on_inline))
         app.add_error_handler(h.on_error)
@@ -274,6 +278,18 @@ class TelegramBot:
     async def _post_shutdown(self, app: BotApplication) -> None:
         await self.service.stop()
         self.handlers.conversations.close()
+        if self.handlers.feedback is not None:
+            self.handlers.feedback.close()
+
+
+def open_feedback(config: BotConfig, composer: AnswerComposer) -> FeedbackStore | None:
+    """The store of the questions and votes, beside the index (None with
+    ``--no-feedback``); the collection is named after the corpus folder."""
+    if not config.feedback:
+        return None
+    index_dir = composer.retriever.info.path.parent
+    name = config.corpus[0].resolve().name if config.corpus else "seeds"
+    return FeedbackStore(index_dir / FEEDBACK_FILE, name)
 
 
 def command_menus(

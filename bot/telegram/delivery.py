@@ -28,7 +28,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 
 from .. import texts
 from ..answer import Answer
-from .paging import PageRequest, QuestionStore
+from .paging import PageRequest, QuestionStore, VoteRequest
 from .render import render_answer, render_notice
 
 logger = logging.getLogger(__name__)
@@ -98,11 +98,20 @@ class Delivery:
             await self.send(bot, message.chat_id, text, message.message_id if n == 0 else None)
 
     async def send_answer(
-        self, bot: Bot, chat_id: int, answer: Answer, reply_to: int | None
+        self,
+        bot: Bot,
+        chat_id: int,
+        answer: Answer,
+        reply_to: int | None,
+        vote_id: int | None = None,
     ) -> None:
-        """Sends one page of an answer (a button for the next page under its end)."""
+        """Sends one page of an answer; under its end a button for the next page, and
+        👍 / 👎 buttons when ``vote_id`` (the question's id in the feedback store) is
+        given."""
         messages = render_answer(answer)
-        markup = self.more_button(chat_id, answer)
+        more = self.more_button(chat_id, answer)
+        rows = [*(more.inline_keyboard if more else ()), *vote_rows(vote_id)]
+        markup = InlineKeyboardMarkup(rows) if rows else None
         for n, text in enumerate(messages):
             last = n == len(messages) - 1
             await self.send(
@@ -133,6 +142,30 @@ class Delivery:
         # Keep a reference: the event loop only holds tasks weakly.
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def vote_rows(vote_id: int | None) -> list[list[InlineKeyboardButton]]:
+    """The 👍 / 👎 row for the answer to question ``vote_id`` (none without one)."""
+    if vote_id is None:
+        return []
+    return [
+        [
+            InlineKeyboardButton(texts.VOTE_UP, callback_data=VoteRequest(vote_id, 1).encode()),
+            InlineKeyboardButton(texts.VOTE_DOWN, callback_data=VoteRequest(vote_id, -1).encode()),
+        ]
+    ]
+
+
+def vote_rows_of(markup: InlineKeyboardMarkup | None) -> list[list[InlineKeyboardButton]]:
+    """The vote rows of a message's keyboard (what stays when "More results" is
+    pressed)."""
+    if markup is None:
+        return []
+    return [
+        list(row)
+        for row in markup.inline_keyboard
+        if row and all(VoteRequest.decode(str(b.callback_data)) for b in row)
+    ]
 
 
 def reply_parameters(reply_to: int | None) -> ReplyParameters | None:

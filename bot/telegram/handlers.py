@@ -17,9 +17,12 @@ import re
 from typing import TypeAlias
 
 from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
+    MaybeInaccessibleMessage,
     Message,
     MessageEntity,
     Update,
@@ -33,12 +36,13 @@ from retrieval import QuestionError, RetrievalError, SearchContext
 from .. import texts
 from ..answer import AnswerComposer, other_language
 from ..conversations import Conversations
+from ..feedback import FeedbackStore
 from ..reload import ReloadBusy, Reloader
 from ..service import QueryService
 from ..smalltalk import small_talk
 from .access import Access
-from .delivery import Delivery, quietly
-from .paging import PageRequest
+from .delivery import Delivery, quietly, vote_rows_of
+from .paging import PageRequest, VoteRequest
 from .render import (
     inline_description,
     render_help,
@@ -66,6 +70,7 @@ class Handlers:
         delivery: sends the replies.
         reloader: what ``/reload`` runs (in a worker thread; ``--watch`` runs it too).
         conversations: the chats' conversations (a new store by default).
+        feedback: where questions and votes are kept (None: no 👍 / 👎 buttons).
     """
 
     def __init__(
@@ -76,6 +81,7 @@ class Handlers:
         delivery: Delivery,
         reloader: Reloader,
         conversations: Conversations | None = None,
+        feedback: FeedbackStore | None = None,
     ) -> None:
         self.composer = composer
         self.service = service
@@ -83,6 +89,7 @@ class Handlers:
         self.delivery = delivery
         self.reloader = reloader
         self.conversations = conversations or Conversations(composer)
+        self.feedback = feedback
 
     # ------------------------------------------------------------------ commands
 
@@ -96,6 +103,21 @@ class Handlers:
         """``/help``: how to use the bot."""
         if await self._admitted(update, context, count=False):
             await self.delivery.reply(update, context.bot, render_help(await self._examples()))
+
+    async def on_stats(self, update: Update, context: Context) -> None:
+        """``/stats`` (admins only): questions, unanswered ones and votes of the last 7
+        days."""
+        if not self.access.is_admin(update.effective_user):
+            if await self._admitted(update, context, count=False):
+                await self._notify(update, context, texts.ADMINS_ONLY_STATS)
+            return
+        if self.feedback is None:
+            await self._notify(update, context, texts.stats(7, 0, 0, 0, 0))
+            return
+        got = self.feedback.stats(7)
+        await self._notify(
+            update, context, texts.stats(got.days, got.questions, got.unanswered, got.up, got.down)
+        )
 
     async def on_new(self, update: Update, context: Context) -> None:
         """``/new``: forget the conversation (the next question stands alone)."""
@@ -205,15 +227,45 @@ class Handlers:
         if wait:
             await self.delivery.tell(query, context.bot, texts.rate_limited(wait))
             return
-        # Stop the button's spinner, and take the button away: its page is being shown.
+        # Stop the button's spinner, and take the button away: its page is being shown
+        # (the 👍 / 👎 row stays). Omitting the markup is how the Bot API removes a
+        # keyboard.
         await quietly(query.answer(), "answerCallbackQuery")
-        # Omitting the markup is how the Bot API removes an inline keyboard.
-        await quietly(query.edit_message_reply_markup(None), "editMessageReplyMarkup")
+        kept = vote_rows_of(_keyboard(query.message))
+        markup = InlineKeyboardMarkup(kept) if kept else None
+        await quietly(query.edit_message_reply_markup(markup), "editMessageReplyMarkup")
         self.delivery.show_typing(context.bot, chat_id)
         carried = SearchContext(stored.context) if stored.context else None
         answer = await self.service.answer(stored.question, request.offset, carried)
         reply_to = query.message.message_id if query.message is not None else None
         await self.delivery.send_answer(context.bot, chat_id, answer, reply_to=reply_to)
+
+    async def on_vote(self, update: Update, context: Context) -> None:
+        """A 👍 / 👎 button: the vote is kept, and the buttons say thanks."""
+        query = update.callback_query
+        if query is None:
+            return
+        request = VoteRequest.decode(query.data)
+        if request is None or self.feedback is None:
+            await self.delivery.tell(query, context.bot, texts.EXPIRED)
+            return
+        if not self.access.allows(update.effective_user):
+            await self.delivery.tell(query, context.bot, texts.NOT_ALLOWED)
+            return
+        if not self.feedback.vote(request.question_id, query.from_user.id, request.vote):
+            await self.delivery.tell(query, context.bot, texts.EXPIRED)
+            return
+        await quietly(query.answer(texts.VOTED), "answerCallbackQuery")
+        keyboard = _keyboard(query.message)
+        if keyboard is None:
+            return
+        # The vote row becomes one button that says thanks (pressing it again changes
+        # nothing); "More results" stays.
+        rows = [list(r) for r in keyboard.inline_keyboard]
+        kept = [r for r in rows if r not in vote_rows_of(keyboard)]
+        thanks = InlineKeyboardButton(texts.voted(request.vote), callback_data=query.data)
+        markup = InlineKeyboardMarkup([*kept, [thanks]])
+        await quietly(query.edit_message_reply_markup(markup), "editMessageReplyMarkup")
 
     # ------------------------------------------------------------------ inline mode
 
@@ -309,8 +361,12 @@ class Handlers:
         except RetrievalError as exc:
             await self._notify(update, context, str(exc))
             return
+        vote_id = None
+        if self.feedback is not None:  # every question counts for /stats
+            recorded = self.feedback.record(question, answer)
+            vote_id = recorded if answer.hits else None
         await self.delivery.send_answer(
-            context.bot, message.chat_id, answer, reply_to=message.message_id
+            context.bot, message.chat_id, answer, reply_to=message.message_id, vote_id=vote_id
         )
 
     async def _admitted(self, update: Update, context: Context, count: bool = True) -> bool:
@@ -334,6 +390,12 @@ class Handlers:
 
     async def _notify(self, update: Update, context: Context, text: str) -> None:
         await self.delivery.reply(update, context.bot, [render_notice(text)])
+
+
+def _keyboard(message: MaybeInaccessibleMessage | None) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of a button's message (none if the message is too old for
+    the bot to see)."""
+    return message.reply_markup if isinstance(message, Message) else None
 
 
 def conversation_key(update: Update) -> tuple[int, ...] | None:

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 _PREFIX = "more"
+_VOTE = "vote"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,39 @@ class PageRequest:
         if len(parts) != 3 or parts[0] != _PREFIX or not parts[2].isdigit():
             return None
         return cls(parts[1], int(parts[2]))
+
+
+@dataclass(frozen=True)
+class VoteRequest:
+    """What a 👍 / 👎 button says.
+
+    Attributes:
+        question_id: the answered question's id in the feedback store.
+        vote: 1 (helpful) or -1 (not).
+    """
+
+    question_id: int
+    vote: int
+
+    def encode(self) -> str:
+        """The button's callback data."""
+        return f"{_VOTE}:{self.question_id}:{'up' if self.vote > 0 else 'down'}"
+
+    @classmethod
+    def decode(cls, data: str | None) -> VoteRequest | None:
+        """Parses callback data made by :meth:`encode`; ``None`` for anything else."""
+        parts = (data or "").split(":")
+        if len(parts) != 3 or parts[0] != _VOTE or not parts[1].isdigit():
+            return None
+        if parts[2] not in ("up", "down"):
+            return None
+        return cls(int(parts[1]), 1 if parts[2] == "up" else -1)
+
+
+#: The callback data of every vote button (for the handler's pattern).
+VOTE_PATTERN = rf"^{_VOTE}:"
+#: The callback data of "More results" buttons.
+MORE_PATTERN = rf"^{_PREFIX}:"
 
 
 @dataclass(frozen=True)

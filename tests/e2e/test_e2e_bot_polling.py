@@ -7,12 +7,14 @@ Telegram would check it (HTML, length, link previews off) by ``checked``.
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.support.bot_process import BotProcess
+from tests.support.cli import run_module
 from tests.support.e2e import (
     BOT_USERNAME,
     EMPTY_QUESTION,
@@ -117,7 +119,7 @@ def test_more_results_pages_on_and_removes_the_old_button(bot, client, source_ti
     question = "What is Xiaomi's AIoT strategy?"
     sent, first = ask(client, bot.token, user, user, question)
     checked(first)
-    assert [b["text"] for b in first.buttons] == [MORE_BUTTON]
+    assert [b["text"] for b in first.buttons] == [MORE_BUTTON, "👍", "👎"]
     assert "1. " in visible_text(first.text)
 
     client.press_button(bot.token, first, first.buttons[0]["callback_data"], user)
@@ -127,17 +129,16 @@ def test_more_results_pages_on_and_removes_the_old_button(bot, client, source_ti
     assert "4. " in text and "6. " in text
     assert any(title in text for title in source_titles.values())
 
-    # The pressed button is gone from the first page (editMessageReplyMarkup without a
-    # keyboard), the spinner was stopped, and the new page has its own button.
+    # The pressed button is gone from the first page (its votes stay), the spinner was
+    # stopped, and the new page has its own button.
     edits = [
         c
         for c in client.bot_calls(bot.token, "editMessageReplyMarkup")
         if str(c["params"].get("chat_id")) == str(user)
     ]
     assert [(e["params"]["message_id"], e["status"]) for e in edits] == [(first.message_id, 200)]
-    assert "reply_markup" not in edits[0]["params"]
     refreshed = next(m for m in client.replies(bot.token, user) if m.message_id == first.message_id)
-    assert refreshed.reply_markup is None and refreshed.buttons == []
+    assert [b["text"] for b in refreshed.buttons] == ["👍", "👎"]
     assert any(c["status"] == 200 for c in client.bot_calls(bot.token, "answerCallbackQuery"))
     assert [b["text"] for b in page2.buttons] == [MORE_BUTTON]
     assert page2.buttons[0]["callback_data"] != first.buttons[0]["callback_data"]
@@ -294,6 +295,30 @@ def test_small_talk_typos_and_other_languages_get_fitting_replies(bot, client) -
     _, spanish = ask(client, bot.token, user, user, "¿Quién invirtió en Pateo?")
     text = checked(spanish)
     assert "Spanish" in text and "<blockquote>" not in (spanish.text or "")
+
+
+def test_a_vote_is_kept_thanked_and_exported(bot, client, bot_index_dir) -> None:
+    user = fresh_id()
+    question = "Which three parts does Pateo integrate?"
+    _, answer = ask(client, bot.token, user, user, question)
+    votes = {b["text"]: b["callback_data"] for b in answer.buttons if b["text"] in "👍👎"}
+    assert set(votes) == {"👍", "👎"}
+    client.press_button(bot.token, answer, votes["👍"], user)
+    thanked = wait_for(
+        lambda: [
+            m
+            for m in client.replies(bot.token, user)
+            if m.message_id == answer.message_id and "👍 Thanks" in str(m.buttons)
+        ],
+        REPLY_TIMEOUT,
+        what="the vote buttons to say thanks",
+    )[0]
+    assert "👎" not in [b["text"] for b in thanked.buttons]
+    exported = run_module("bot", ["feedback", "export", "--index-dir", str(bot_index_dir)])
+    assert exported.returncode == 0, exported.stderr
+    assert any(json.loads(line)["question"] == question for line in exported.stdout.splitlines())
+    _, stats = ask(client, bot.token, user, user, "/stats")
+    assert "only the bot's admins" in checked(stats)  # this user is not an admin
 
 
 # ---------------------------------------------------------------- inline mode

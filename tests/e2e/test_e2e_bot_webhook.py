@@ -85,7 +85,7 @@ def test_more_results_group_and_inline_over_the_webhook(bot, client) -> None:
     _, first = ask(
         client, bot.token, group, user, f"@{BOT_USERNAME} Who invested in Pateo?", "group"
     )
-    assert [b["text"] for b in first.buttons] == [MORE_BUTTON]
+    assert [b["text"] for b in first.buttons] == [MORE_BUTTON, "👍", "👎"]
     client.press_button(bot.token, first, first.buttons[0]["callback_data"], user, "group")
     assert "More on “Who invested in Pateo?”" in checked(reply_to(client, bot.token, group, first))
 

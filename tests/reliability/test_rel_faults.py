@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.bot_process import BotProcess
-from tests.support.e2e import assert_no_secrets, checked, contains, make_token
+from tests.support.e2e import (
+    ask,
+    assert_no_secrets,
+    checked,
+    contains,
+    fresh_id,
+    make_token,
+)
 from tests.support.emulator import Emulator, needs_emulator
 from tests.support.emulator_client import EmulatorClient
 from tests.support.paths import SEEDS
@@ -267,6 +274,25 @@ def test_inline_queries_have_their_own_rate_limit(bot, client) -> None:
 
 
 # ---------------------------------------------------------------- SIGTERM (keep last)
+
+
+def test_admins_see_the_statistics(bot, client) -> None:
+    """``/stats``: the questions this bot was asked (at least the ones above), its
+    unanswered ones and the votes."""
+    user = fresh_id()
+    ask(client, bot.token, user, user, "Who invested in Pateo?")  # answered: counted
+    request = client.send_message(bot.token, ADMIN, ADMIN, "/stats")
+    reply = wait_for(
+        lambda: [
+            m for m in client.replies(bot.token, ADMIN)
+            if m.reply_to_message_id == request.message_id
+        ],
+        30,
+        what="the statistics",
+    )[0]  # fmt: skip
+    text = checked(reply)
+    assert text.startswith("Last 7 days: ") and "questions" in text and "votes:" in text
+    assert int(text.split("Last 7 days: ")[1].split()[0]) >= 1
 
 
 def test_sigterm_finishes_replies_in_flight_then_exits_0(bot, client) -> None:

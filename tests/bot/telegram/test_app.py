@@ -28,7 +28,7 @@ def test_application_wiring(composer: AnswerComposer) -> None:
     assert isinstance(app.bot.rate_limiter, AIORateLimiter)
     handlers = app.handlers[0]
     commands = {c for h in handlers if isinstance(h, CommandHandler) for c in h.commands}
-    assert commands == {"start", "help", "sources", "ask", "new", "reload"}
+    assert commands == {"start", "help", "sources", "ask", "new", "reload", "stats"}
     kinds = {type(h) for h in handlers}
     assert {MessageHandler, CallbackQueryHandler, InlineQueryHandler} <= kinds
     assert app.error_handlers
@@ -42,9 +42,9 @@ def test_each_scope_has_its_command_menu() -> None:
     }
     assert menus["BotCommandScopeDefault"] == ["start", "help", "sources", "ask", "new"]
     assert menus["BotCommandScopeAllPrivateChats"] == ["start", "help", "sources", "new"]
-    # Only the configured admins' private chats show /reload, which only they may use.
+    # Only the configured admins' private chats show /reload and /stats (theirs only).
     assert menus["BotCommandScopeChat7"] == menus["BotCommandScopeChat42"]
-    assert menus["BotCommandScopeChat42"] == ["start", "help", "sources", "new", "reload"]
+    assert menus["BotCommandScopeChat42"] == ["start", "help", "sources", "new", "reload", "stats"]
     assert sum("reload" in commands for commands in menus.values()) == 2
 
 
