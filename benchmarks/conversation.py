@@ -47,7 +47,10 @@ def run(ctx: Context) -> dict[str, Any]:
     retriever = Retriever.load(index_dir)
     retriever.search("warm up the model")
     times: dict[str, list[float]] = {"alone": [], "in conversation": []}
-    for dialogue in read_dialogues(DIALOGUES, "seeds"):
+    dialogues = read_dialogues(DIALOGUES, "seeds")
+    if ctx.profile.name == "tiny":  # the smoke test: that it runs, not the figures
+        dialogues = dialogues[:4]
+    for dialogue in dialogues:
         conversation = Conversation(retriever)
         for turn in dialogue:
             question = turn.item.question
@@ -72,7 +75,7 @@ def run(ctx: Context) -> dict[str, Any]:
     unchecked = Retriever.load(
         index_dir, retriever.config.replace(correct_spelling=False, multilingual=True)
     )
-    checks = _checks(retriever, unchecked, ctx.profile.repeats)
+    checks = _checks(retriever, unchecked, ctx.profile.repeats, ctx.profile.name == "tiny")
     alone_ms, context_ms = stats_ms(times["alone"]), stats_ms(times["in conversation"])
     cost = ratio(context_ms["p50_ms"], alone_ms["p50_ms"])
     print_table(
@@ -118,9 +121,10 @@ def run(ctx: Context) -> dict[str, Any]:
 
 
 def _checks(
-    retriever: Retriever, unchecked: Retriever, repeats: int
+    retriever: Retriever, unchecked: Retriever, repeats: int, few: bool
 ) -> dict[str, dict[str, float]]:
     questions = [v.item.question for v in read_variants(VARIANTS) if v.kind != "language"]
+    questions = questions[:20] if few else questions
     unchecked.search("warm up the model")
     timed: dict[str, list[float]] = {"with the checks": [], "without": []}
     for question in questions:
