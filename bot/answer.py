@@ -270,10 +270,9 @@ class AnswerComposer:
         return self._examples[1]
 
     def warm_up(self) -> None:
-        """Loads the model (and what small talk and spelling need) now, so that the
-        first real question is fast."""
+        """Loads the model (and the spelling dictionary and the language identifier)
+        now, so that the first real question is fast."""
         self.retriever.search("warm up")
-        self.examples()
 
 
 def attribution(hit: Hit) -> tuple[str, ...]:
