@@ -54,7 +54,9 @@ class SpellingCorrector:
     def __init__(self, lexical: LexicalIndex, dictionary: Collection[str]) -> None:
         self.lexical = lexical
         self.dictionary = dictionary
-        self._vocabulary: list[str] | None = None
+        # The collection's words by length: a word is only compared with those of a
+        # length within its edit budget (a tenth of the vocabulary, typically).
+        self._by_length: dict[int, list[str]] | None = None
 
     def corrections(self, text: str) -> list[Correction]:
         """The corrections of ``text``'s misspelt words, in question order."""
@@ -85,12 +87,18 @@ class SpellingCorrector:
         )
 
     def _closest(self, word: str) -> str | None:
-        if self._vocabulary is None:
-            self._vocabulary = list(self.lexical.words)
+        if self._by_length is None:
+            by_length: dict[int, list[str]] = {}
+            for known in self.lexical.words:
+                by_length.setdefault(len(known), []).append(known)
+            self._by_length = by_length
         edits = 2 if len(word) >= TWO_EDITS_FROM else 1
-        matches = process.extract(
-            word, self._vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=None
-        )
+        near = [
+            known
+            for length in range(len(word) - edits, len(word) + edits + 1)
+            for known in self._by_length.get(length, ())
+        ]
+        matches = process.extract(word, near, scorer=OSA.distance, score_cutoff=edits, limit=None)
         if not matches:
             return None
         counts = self.lexical.words
