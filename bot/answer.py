@@ -7,6 +7,7 @@ text around the answering sentence), so a passage has one name across the packag
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -68,8 +69,9 @@ class Answer:
         message: set when there are no passages: why (e.g. :data:`NO_ANSWER`).
         hint: set with ``message``: what the user could do instead.
         asked: the question as the user asked it.
-        context: the words a conversation carried over from earlier turns and searched
-            beside the question (shown as "about: ...").
+        search_context: what a conversation carried over from earlier turns and was
+            searched beside the question (its words are shown as "about: ..."); later
+            pages are searched with it too.
         corrections: misspelt words searched as the collection's words.
         language: the language of a question refused as in another language.
         vector: the question's vector as searched (what a conversation carries on).
@@ -83,7 +85,7 @@ class Answer:
     message: str | None = None
     hint: str | None = None
     asked: str | None = None
-    context: str | None = None
+    search_context: SearchContext | None = field(default=None, compare=False, repr=False)
     corrections: tuple[Correction, ...] = ()
     language: str | None = None
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -97,6 +99,11 @@ class Answer:
     def next_offset(self) -> int:
         """The offset of the next page."""
         return self.offset + len(self.hits)
+
+    @property
+    def context(self) -> str | None:
+        """The words carried over from earlier turns, if any."""
+        return self.search_context.words if self.search_context is not None else None
 
     @property
     def understood(self) -> str | None:
@@ -129,7 +136,11 @@ class Answer:
 
     @classmethod
     def from_result(
-        cls, result: SearchResult, asked: str | None = None, language: str = "en"
+        cls,
+        result: SearchResult,
+        asked: str | None = None,
+        language: str = "en",
+        context: SearchContext | None = None,
     ) -> Answer:
         """Turns a retrieval result into an answer.
 
@@ -137,6 +148,7 @@ class Answer:
             result: the result.
             asked: the question as the user asked it (default: as searched).
             language: the collection's language (for the other-language message).
+            context: what the result was searched with beside the question.
         """
         hits = tuple(result.hits)
         message = hint = None
@@ -156,7 +168,7 @@ class Answer:
             message=message,
             hint=hint,
             asked=asked,
-            context=result.context,
+            search_context=context,
             corrections=result.corrections,
             language=result.language,
             vector=result.vector,
@@ -229,10 +241,11 @@ class AnswerComposer:
         """
         retriever = self.retriever
         language = retriever.config.language
+        contexts = list(contexts) if contexts is not None else [None] * len(questions)
         results = retriever.search_many(list(questions), self.k, offset, contexts)
         return [
-            Answer.from_result(r, asked=q, language=language)
-            for q, r in zip(questions, results, strict=True)
+            Answer.from_result(r, q, language, c)
+            for q, r, c in zip(questions, results, contexts, strict=True)
         ]
 
     def conversation(self, clock: Callable[[], float] = time.monotonic) -> Conversation:
@@ -249,8 +262,12 @@ class AnswerComposer:
         Raises:
             QuestionError: the question is empty.
         """
-        result = conversation.ask(question)
-        return Answer.from_result(result, asked=question, language=self.retriever.config.language)
+        # As Conversation.ask, but the answer keeps the context it was searched with,
+        # so that its later pages are searched the same way.
+        text, context = conversation.resolve(question)
+        answer = self.answer(text, 0, context)
+        conversation.record(question, answer.question, answer.context, answer.vector)
+        return dataclasses.replace(answer, asked=question)
 
     def sources(self) -> list[SourceInfo]:
         """The indexed documents, sorted by title (read once per index)."""

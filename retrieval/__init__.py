@@ -12,7 +12,7 @@ Everything a caller needs is exported here; the sub-packages (``ingest``, ``inde
 """
 
 from .config import RetrievalConfig
-from .conversation import IDLE_SECONDS, Conversation, Query, Turn
+from .conversation import IDLE_SECONDS, Conversation, Turn
 from .encoder import Encoder
 from .errors import (
     ConfigError,
@@ -59,7 +59,6 @@ __all__ = [
     "IndexStateError",
     "IndexWriteError",
     "Passage",
-    "Query",
     "Question",
     "QuestionError",
     "Ranking",

@@ -205,7 +205,7 @@ class Retriever:
     def word_weights(self, words: Sequence[str]) -> list[float]:
         """How much each of ``words`` tells the collection's passages apart (BM25 IDF;
         0 for a word the collection lacks): what a conversation carries over."""
-        return self._searcher.word_weights(words)
+        return self._index.lexical.word_weights(words)
 
     def passages(self, rows: Sequence[int] | np.ndarray) -> list[Passage]:
         """The stored passages at ``rows`` (as a :class:`Ranking` names them), in order."""

@@ -17,7 +17,7 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from retrieval import RetrievalError, SearchContext, terminal_text
+from retrieval import RetrievalError, terminal_text
 
 from .. import texts
 from ..answer import NO_MORE, Answer, AnswerComposer
@@ -171,8 +171,7 @@ class ConsoleChat:
         elif not last.has_more:
             self._print(Text(NO_MORE, style="yellow"))
         else:
-            offset = last.next_offset
-            context = SearchContext(last.context) if last.context else None
+            offset, context = last.next_offset, last.search_context
             self._show(lambda: self.composer.answer(last.question, offset, context), "/more")
 
     def _busy(self) -> AbstractContextManager[object]:

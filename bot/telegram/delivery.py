@@ -28,6 +28,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 
 from .. import texts
 from ..answer import Answer
+from ..feedback import DOWN, UP
 from .paging import PageRequest, QuestionStore, VoteRequest
 from .render import render_answer, render_notice
 
@@ -122,7 +123,7 @@ class Delivery:
         """The "More results" button for the answer's next page (``None``: no more)."""
         if not answer.has_more:
             return None
-        key = self.questions.put(chat_id, answer.question, answer.context)
+        key = self.questions.put(chat_id, answer.question, answer.search_context)
         data = PageRequest(key, answer.next_offset).encode()
         return InlineKeyboardMarkup([[InlineKeyboardButton(texts.MORE_BUTTON, callback_data=data)]])
 
@@ -150,8 +151,10 @@ def vote_rows(vote_id: int | None) -> list[list[InlineKeyboardButton]]:
         return []
     return [
         [
-            InlineKeyboardButton(texts.VOTE_UP, callback_data=VoteRequest(vote_id, 1).encode()),
-            InlineKeyboardButton(texts.VOTE_DOWN, callback_data=VoteRequest(vote_id, -1).encode()),
+            InlineKeyboardButton(texts.VOTE_UP, callback_data=VoteRequest(vote_id, UP).encode()),
+            InlineKeyboardButton(
+                texts.VOTE_DOWN, callback_data=VoteRequest(vote_id, DOWN).encode()
+            ),
         ]
     ]
 

@@ -31,7 +31,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from retrieval import QuestionError, RetrievalError, SearchContext
+from retrieval import QuestionError, RetrievalError
 
 from .. import texts
 from ..answer import AnswerComposer, other_language
@@ -235,8 +235,7 @@ class Handlers:
         markup = InlineKeyboardMarkup(kept) if kept else None
         await quietly(query.edit_message_reply_markup(markup), "editMessageReplyMarkup")
         self.delivery.show_typing(context.bot, chat_id)
-        carried = SearchContext(stored.context) if stored.context else None
-        answer = await self.service.answer(stored.question, request.offset, carried)
+        answer = await self.service.answer(stored.question, request.offset, stored.context)
         reply_to = query.message.message_id if query.message is not None else None
         await self.delivery.send_answer(context.bot, chat_id, answer, reply_to=reply_to)
 

@@ -10,6 +10,10 @@ import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from retrieval import SearchContext
+
+from ..feedback import DOWN, UP
+
 _PREFIX = "more"
 _VOTE = "vote"
 
@@ -45,7 +49,7 @@ class VoteRequest:
 
     Attributes:
         question_id: the answered question's id in the feedback store.
-        vote: 1 (helpful) or -1 (not).
+        vote: ``UP`` (helpful) or ``DOWN`` (not).
     """
 
     question_id: int
@@ -53,7 +57,7 @@ class VoteRequest:
 
     def encode(self) -> str:
         """The button's callback data."""
-        return f"{_VOTE}:{self.question_id}:{'up' if self.vote > 0 else 'down'}"
+        return f"{_VOTE}:{self.question_id}:{'up' if self.vote == UP else 'down'}"
 
     @classmethod
     def decode(cls, data: str | None) -> VoteRequest | None:
@@ -63,23 +67,21 @@ class VoteRequest:
             return None
         if parts[2] not in ("up", "down"):
             return None
-        return cls(int(parts[1]), 1 if parts[2] == "up" else -1)
+        return cls(int(parts[1]), UP if parts[2] == "up" else DOWN)
 
 
 #: The callback data of every vote button (for the handler's pattern).
 VOTE_PATTERN = rf"^{_VOTE}:"
-#: The callback data of "More results" buttons.
-MORE_PATTERN = rf"^{_PREFIX}:"
 
 
 @dataclass(frozen=True)
 class StoredQuestion:
-    """A question asked in a chat: as searched, with the words a conversation carried
-    over into it (searched beside it)."""
+    """A question asked in a chat: as searched, with what a conversation carried over
+    into it (so that later pages are searched as the first was)."""
 
     chat_id: int
     question: str
-    context: str | None = None
+    context: SearchContext | None = None
 
 
 class QuestionStore:
@@ -93,7 +95,7 @@ class QuestionStore:
         self.capacity = capacity
         self._items: OrderedDict[str, StoredQuestion] = OrderedDict()
 
-    def put(self, chat_id: int, question: str, context: str | None = None) -> str:
+    def put(self, chat_id: int, question: str, context: SearchContext | None = None) -> str:
         """Stores a question (and its conversation's carried words); returns its key."""
         key = secrets.token_urlsafe(6)
         while key in self._items:

@@ -7,11 +7,13 @@ misspelt question words are corrected against.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,20 +70,39 @@ class QuestionTerms:
     Attributes:
         tokens: the vocabulary id of each known term, repeats included, in question
             order (what BM25 scores).
-        ids: the distinct ids of its known terms, sorted.
-        weights: their IDF, in the same order.
-        total: the question's whole weight: ``weights`` plus, for each term the corpus
-            lacks, the IDF the rarest term would have.
+        ids: the distinct ids of its known terms (and its context's), sorted.
+        idf: their IDF, in the same order.
+        unknown: the weight of the question's terms the corpus lacks: for each, the
+            IDF the rarest term would have.
         context_tokens: the vocabulary ids of the terms of the question's context (what
-            a conversation carried over) that the question lacks; in ``ids`` and
-            ``weights`` too, their IDF scaled by the context's weight.
+            a conversation carried over) that the question lacks; in ``ids`` too.
+        context_weight: the share of their IDF the context's terms weigh.
     """
 
     tokens: list[int]
     ids: np.ndarray
-    weights: np.ndarray
-    total: float
+    idf: np.ndarray
+    unknown: float
     context_tokens: tuple[int, ...] = ()
+    context_weight: float = 1.0
+
+    @functools.cached_property
+    def weights(self) -> np.ndarray:
+        """Each of ``ids``'s weight: its IDF, the context's at ``context_weight``."""
+        if not self.context_tokens:
+            return self.idf
+        scale = np.where(np.isin(self.ids, self.context_tokens), self.context_weight, 1.0)
+        return np.asarray(self.idf * scale)
+
+    @functools.cached_property
+    def total(self) -> float:
+        """The question's whole weight: ``weights`` and the unknown terms'."""
+        return float(self.weights.sum()) + self.unknown
+
+    def at_context_weight(self, weight: float) -> QuestionTerms:
+        """The same terms with the context's at ``weight`` of their IDF (0: the
+        question's own terms alone), analysed no further."""
+        return dataclasses.replace(self, context_weight=weight)
 
     def held(self, term_ids: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
         """The share of the question's weight each of ``count`` groups holds, given the
@@ -158,6 +179,18 @@ class LexicalIndex:
         df = self.doc_freq[term_ids].astype(np.float64)
         return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
+    def word_weights(self, words: Sequence[str]) -> list[float]:
+        """How much each word tells passages apart: the IDF of its terms (the largest,
+        for a word of several), 0 for a word the collection lacks."""
+        vocab = self.bm25.vocab_dict
+        weights = []
+        for word in words:
+            ids = [vocab.get(t) for t in self.analyzer.terms(word)]
+            known = [i for i in ids if i is not None]
+            whole = bool(known) and len(known) == len(ids)
+            weights.append(float(self.idf(known).max()) if whole else 0.0)
+        return weights
+
     def question_terms(
         self, question: str, context: str | None = None, context_weight: float = 1.0
     ) -> QuestionTerms:
@@ -172,12 +205,10 @@ class LexicalIndex:
         extra = [t for t in self.analyzer.terms(context or "") if t not in terms]
         context_tokens = tuple(dict.fromkeys(vocab[t] for t in extra if t in vocab))
         ids = np.array(sorted(set(tokens) | set(context_tokens)), dtype=np.int32)
-        weights = self.idf(ids.tolist()) if len(ids) else np.zeros(0)
-        if context_tokens:
-            weights[np.isin(ids, context_tokens)] *= context_weight
-        unknown = float(np.log(1.0 + (len(self) + 0.5) / 0.5))  # idf at df = 0
-        total = float(weights.sum()) + unknown * sum(t not in vocab for t in terms)
-        return QuestionTerms(tokens, ids, weights, total, context_tokens)
+        idf = self.idf(ids.tolist()) if len(ids) else np.zeros(0)
+        rarest = float(np.log(1.0 + (len(self) + 0.5) / 0.5))  # idf at df = 0
+        unknown = rarest * sum(t not in vocab for t in terms)
+        return QuestionTerms(tokens, ids, idf, unknown, context_tokens, context_weight)
 
     def knows(self, word: str, similarity: float = 80.0) -> bool:
         """Whether the corpus has ``word``, or a term spelt like it (a misspelt name

@@ -128,7 +128,7 @@ class Searcher:
         for text, vector in zip(questions, vectors, strict=True):
             question = Question.of(text, self.config.max_question_chars)
             terms = self.index.lexical.question_terms(question.text)
-            rows, similarity, lexical = self._candidates(terms, vector, 1)
+            rows, similarity, lexical, _ = self._candidates(terms, vector, 1)
             best.append(float(similarity.max()) if len(similarity) else -1.0)
             covered = self._lexical_coverage(terms, rows, lexical) >= COVERED
             related.append(covered or bool(self._unknown_names(question)))
@@ -146,22 +146,10 @@ class Searcher:
         """The names in the question that the collection never mentions (nor any word
         spelt like them): it is about something else."""
         lexical, spelling = self.index.lexical, self.spelling
+        # The spelling check first: it looks in a part of the vocabulary, and remembers.
         return [
-            w for w in question.names() if not lexical.knows(w) and not spelling.in_collection(w)
+            w for w in question.names() if not spelling.in_collection(w) and not lexical.knows(w)
         ]
-
-    def word_weights(self, words: Sequence[str]) -> list[float]:
-        """How much each word tells passages apart: the BM25 IDF of its terms (the
-        largest, for a word of several), 0 for a word the collection lacks."""
-        lexical = self.index.lexical
-        weights = []
-        for word in words:
-            ids = [lexical.bm25.vocab_dict.get(t) for t in lexical.analyzer.terms(word)]
-            known = [i for i in ids if i is not None]
-            weights.append(
-                float(lexical.idf(known).max()) if known and len(known) == len(ids) else 0.0
-            )
-        return weights
 
     def search(
         self, question: str, k: int = 3, offset: int = 0, context: SearchContext | None = None
@@ -240,8 +228,10 @@ class Searcher:
         terms = self.index.lexical.question_terms(  # the one analysis
             question.text, context, self.config.context_weight
         )
-        rows, similarity, lexical = self._candidates(terms, vector, offset + k)
-        best, answerable = self._judge(asked, own, carried, rows, similarity, terms, lexical)
+        rows, similarity, lexical, context_lexical = self._candidates(terms, vector, offset + k)
+        best, answerable = self._judge(
+            asked, own, carried, rows, similarity, terms, lexical, context_lexical
+        )
         text, truncated = question.text, question.truncated
         if not answerable:
             return SearchResult(
@@ -263,7 +253,7 @@ class Searcher:
             # The carried words found the candidates; which sentence answers is a matter
             # of the question's own words (the subject is in every candidate): seeds
             # dialogues' follow-ups 18 -> 20 of 23 first, Flask's unchanged.
-            terms = self.index.lexical.question_terms(question.text)
+            terms = terms.at_context_weight(0.0)
         order, fused, sentences = self._rerank(
             terms, vector, rows, order, similarity, lexical, fused
         )
@@ -310,21 +300,22 @@ class Searcher:
         similarity: np.ndarray,
         terms: QuestionTerms,
         lexical: np.ndarray,
+        context_lexical: np.ndarray | None,
     ) -> tuple[float, bool]:
         """Whether anything answers the question (and the best similarity that says
         so). A question with a context is judged with the context at full weight when
-        it depends on it, else alone (see :meth:`search_many`)."""
+        it depends on it, else alone (see :meth:`search_many`): the candidates' scores
+        are weighed again, nothing is searched or analysed again."""
         # Names are checked as asked: a name the collection lacks must not pass as the
         # collection's word it was "corrected" to (knows() forgives misspellings).
         as_asked = Question(asked.asked)
         if carried is not None and asked.context is not None:
-            follow_up = asked.context.follow_up
-            judged = _unit(own + carried) if follow_up else own
+            weight = 1.0 if asked.context.follow_up else 0.0
+            judged = _unit(own + carried) if weight else own
             similarity = np.asarray(self.index.vectors[rows], dtype=np.float32) @ judged
-            context = asked.context.words if follow_up else None
-            terms = self.index.lexical.question_terms(asked.text, context)
-            tokens = terms.tokens + list(terms.context_tokens)
-            lexical = np.asarray(self.index.lexical.scores(tokens)[rows], dtype=np.float32)
+            if context_lexical is not None:  # from the context's weight to the judged one
+                lexical = lexical + (weight - terms.context_weight) * context_lexical
+            terms = terms.at_context_weight(weight)
         best = float(similarity.max()) if len(similarity) else -1.0
         if self._off_topic(as_asked):
             return best, False
@@ -332,22 +323,28 @@ class Searcher:
 
     def _candidates(
         self, terms: QuestionTerms, vector: np.ndarray, needed: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Union of the top dense and top BM25 passages, with both scores for each."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Union of the top dense and top BM25 passages, with both scores for each, and
+        the BM25 score of the context's terms alone (None without a context), which
+        the fused BM25 score holds at the context's weight."""
         depth = max(self.config.candidates, needed * 2)
         dense_scores, dense_rows = self.index.dense.search(vector[None, :], depth)
         found = dense_rows[0] >= 0
         dense_rows, dense_scores = dense_rows[0][found], dense_scores[0][found]
         bm25 = self.index.lexical.scores(terms.tokens)
+        carried = None
         if terms.context_tokens:
             carried = self.index.lexical.scores(list(terms.context_tokens))
-            bm25 = bm25 + self.config.context_weight * carried
+            bm25 = bm25 + terms.context_weight * carried
         top = min(depth, len(bm25))
         lexical_rows = np.argpartition(-bm25, top - 1)[:top] if top < len(bm25) else np.arange(top)
         lexical_rows = lexical_rows[bm25[lexical_rows] > 0]
         rows = np.unique(np.concatenate([dense_rows, lexical_rows]))
         similarity = self._similarity(vector, rows, dense_rows, dense_scores)
-        return rows, similarity, np.asarray(bm25[rows], dtype=np.float32)
+        lexical = np.asarray(bm25[rows], dtype=np.float32)
+        if carried is None:
+            return rows, similarity, lexical, None
+        return rows, similarity, lexical, np.asarray(carried[rows], dtype=np.float32)
 
     def ranking(self, question: str, vector: np.ndarray, depth: int) -> Ranking:
         """Every candidate ``search()`` would weigh for ``question``, with each stage's
@@ -361,7 +358,7 @@ class Searcher:
         terms = self.index.lexical.question_terms(
             Question.of(question, self.config.max_question_chars).text
         )
-        rows, similarity, lexical = self._candidates(terms, vector, depth)
+        rows, similarity, lexical, _ = self._candidates(terms, vector, depth)
         fused = fuse(similarity, lexical, self.config)
         order = np.argsort(-fused, kind="stable")
         _, reranked, _ = self._rerank(terms, vector, rows, order, similarity, lexical, fused)

@@ -11,7 +11,7 @@ needs to see). The replacement is the collection's word at the smallest edit dis
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -27,6 +27,8 @@ TWO_EDITS_FROM = 8
 # A word with what may join it to a name ("Cargo.toml", "utf-8", "C++"): only words of
 # letters alone are corrected.
 _WORD = re.compile(r"[\w.+#-]*\w[\w+#]*")
+# Unknown words whose closest collection word is remembered.
+_REMEMBERED = 10_000
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class SpellingCorrector:
         # The collection's words by length: a word is only compared with those of a
         # length within its edit budget (a tenth of the vocabulary, typically).
         self._by_length: dict[int, list[str]] | None = None
+        # What each unknown word looked up so far is closest to: a question's word is
+        # looked up by the language check, the correction and the names check alike.
+        self._closest_of: dict[str, str | None] = {}
 
     def corrections(self, text: str) -> list[Correction]:
         """The corrections of ``text``'s misspelt words, in question order."""
@@ -87,6 +92,13 @@ class SpellingCorrector:
         )
 
     def _closest(self, word: str) -> str | None:
+        if word not in self._closest_of:
+            if len(self._closest_of) >= _REMEMBERED:  # bounded: forget the oldest
+                del self._closest_of[next(iter(self._closest_of))]
+            self._closest_of[word] = self._search(word)
+        return self._closest_of[word]
+
+    def _search(self, word: str) -> str | None:
         if self._by_length is None:
             by_length: dict[int, list[str]] = {}
             for known in self.lexical.words:
@@ -109,7 +121,10 @@ class SpellingCorrector:
 def apply(text: str, corrections: Sequence[Correction]) -> str:
     """``text`` with each corrected word replaced (whole words only)."""
     fixes = {c.word: c.replacement for c in corrections}
-    replace: Callable[[re.Match[str]], str] = lambda m: fixes.get(m.group(), m.group())  # noqa: E731
+
+    def replace(match: re.Match[str]) -> str:
+        return fixes.get(match.group(), match.group())
+
     return _WORD.sub(replace, text)
 
 
