@@ -23,6 +23,7 @@ from .config import (
     ENV_WEBHOOK_SECRET,
     ENV_WEBHOOK_URL,
     MAX_K,
+    MAX_UPLOAD_MB,
     BotConfig,
     ConfigurationError,
     Mode,
@@ -58,6 +59,7 @@ def parse_config(
         api_url=(args.api_url or env.get(ENV_API_URL) or DEFAULT_API_URL).rstrip("/"),
         corpus=tuple(Path(p) for p in args.corpus or ()),
         index_dir=Path(args.index_dir) if args.index_dir else None,
+        collections=Path(args.collections) if args.collections else None,
         retrieval=_retrieval_config(args.config, args.model),
         k=args.k,
         allowed_users=parse_user_ids(
@@ -80,6 +82,7 @@ def parse_config(
         conversations_db=Path(args.conversations_db) if args.conversations_db else None,
         feedback=not args.no_feedback,
         watch=args.watch,
+        max_upload_mb=args.max_upload_mb,
         workers=args.workers,
         max_batch=args.max_batch,
         log_level=args.log_level,
@@ -156,6 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="a file or folder of documents to answer from (repeatable; default: seeds/)",
     )
     parser.add_argument("--index-dir", metavar="DIR", help="where to keep the search index")
+    parser.add_argument(
+        "--collections",
+        metavar="DIR|FILE",
+        help="serve several collections, one per chat: a folder with a sub-folder per "
+        "collection, or a YAML/TOML file naming them (see the README's 'For teams')",
+    )
+    parser.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=MAX_UPLOAD_MB,
+        metavar="MB",
+        help=f"largest document admins may send to the bot (default and most: {MAX_UPLOAD_MB}, "
+        "Telegram's limit; 0: no uploads)",
+    )
     parser.add_argument(
         "--config",
         metavar="FILE",

@@ -13,16 +13,15 @@ from collections.abc import Mapping, Sequence
 
 from retrieval import (
     SERVICE_FORMAT,
-    Encoder,
     QuestionError,
     RetrievalError,
-    Retriever,
     configure_logging,
     terminal_text,
 )
 
-from .answer import AnswerComposer, validate_question
+from .answer import validate_question
 from .args import parse_config
+from .collections import Collections, CollectionsPlan, open_composer
 from .config import ENV_TOKEN, BotConfig, ConfigurationError, Mode
 from .redact import RedactingFilter
 from .reload import IndexFollower, Reloader
@@ -33,22 +32,6 @@ MISSING_TOKEN = (
     f"error: no Telegram bot token: set {ENV_TOKEN} or pass --token. "
     "To chat in the terminal instead, run: python -m bot --console"
 )
-
-
-def open_composer(config: BotConfig, encoder: Encoder | None = None) -> AnswerComposer:
-    """Builds (or brings up to date) the index of the corpus and wraps it in a composer.
-
-    Args:
-        config: the settings (``corpus``, ``index_dir``, ``k``).
-        encoder: an already loaded model to share (default: load the index's model).
-
-    Raises:
-        RetrievalError: the corpus or index is unusable.
-    """
-    retriever = Retriever.from_corpus(
-        config.corpus or None, config.index_dir, config.retrieval, encoder=encoder
-    )
-    return AnswerComposer(retriever, k=config.k, idle_seconds=config.conversation_minutes * 60)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -75,6 +58,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        plan = CollectionsPlan.read(config.collections) if config.collections else None
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     mode = config.resolved_mode()
     if mode is Mode.TELEGRAM and not config.token:
         print(MISSING_TOKEN, file=sys.stderr)
@@ -93,7 +81,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     level = config.log_level if mode is Mode.TELEGRAM else "WARNING"
     configure_logging(level, fmt=SERVICE_FORMAT, filters=[redactor])
     try:
-        return _run(config, mode)
+        return _run(config, mode, plan)
     except RetrievalError as exc:  # may quote a file name: shown, never obeyed
         print(f"error: {terminal_text(redactor.redact(str(exc)))}", file=sys.stderr)
         return 2
@@ -108,19 +96,23 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 1
 
 
-def _run(config: BotConfig, mode: Mode) -> int:
-    follower = IndexFollower(config) if config.watch else None
-    if follower is not None:
-        # Watching starts before the index is built: a file saved meanwhile is not missed.
-        follower.start()
+def _run(config: BotConfig, mode: Mode, plan: CollectionsPlan | None) -> int:
+    # One folder to watch per collection (or the corpus's paths).
+    watched = [config] if plan is None else [spec.settings(config) for spec in plan.specs]
+    followers = [IndexFollower(c) for c in watched] if config.watch else []
     try:
-        return _serve(config, mode, follower)
+        for follower in followers:
+            # Watching starts before the index is built: a file saved meanwhile is not missed.
+            follower.start()
+        return _serve(config, mode, plan, followers)
     finally:
-        if follower is not None:
+        for follower in followers:
             follower.close()
 
 
-def _serve(config: BotConfig, mode: Mode, follower: IndexFollower | None) -> int:
+def _serve(
+    config: BotConfig, mode: Mode, plan: CollectionsPlan | None, followers: list[IndexFollower]
+) -> int:
     if mode is Mode.CONSOLE:
         # Imported here: the console needs neither PTB nor its web server, and vice versa.
         from rich.console import Console
@@ -129,20 +121,28 @@ def _serve(config: BotConfig, mode: Mode, follower: IndexFollower | None) -> int
 
         with Console(stderr=True).status("Loading the documents…"):  # shown on terminals only
             composer = open_composer(config)
-        if follower is not None:
+        for follower in followers:
             follower.follow(Reloader.for_config(config, composer))
         return run_console(composer, ask=config.ask, json_lines=config.json_lines)
 
     from .telegram import TelegramBot
 
-    logger.info("indexing the corpus")
-    composer = open_composer(config)
-    # One reloader for /reload and --watch: they never re-index at once.
-    reloader = Reloader.for_config(config, composer)
-    if follower is not None:
-        follower.follow(reloader)
+    if plan is None:
+        logger.info("indexing the corpus")
+        collections = Collections.single(config, open_composer(config))
+    else:
+        logger.info("indexing %d collections", len(plan.specs))
+        collections = Collections.open(plan, config)
+    # One reloader per collection for /reload, uploads and --watch: they never
+    # re-index at once.
+    if followers:
+        for follower, collection in zip(followers, collections, strict=True):
+            follower.follow(collection.reloader)
     # The model loads once the Bot API has accepted the token (see TelegramBot's start):
     # a wrong token or an unreachable server is reported in a second, not after it.
-    logger.info("%d passages indexed; starting the bot", len(composer.retriever))
-    TelegramBot(config, composer, reloader=reloader).run()
+    for collection in collections:
+        passages = len(collection.composer.retriever)
+        logger.info("collection %s: %d passages indexed", collection.name, passages)
+    logger.info("starting the bot")
+    TelegramBot(config, collections).run()
     return 0

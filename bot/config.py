@@ -25,6 +25,8 @@ ENV_ALLOWED_USERS = "TELEGRAM_ALLOWED_USERS"
 ENV_ADMIN_USERS = "TELEGRAM_ADMIN_USERS"
 ENV_WEBHOOK_URL = "TELEGRAM_WEBHOOK_URL"
 ENV_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"
+#: Telegram's limit on the files a bot may download, in MB.
+MAX_UPLOAD_MB = 20
 #: The most passages one answer page may show (more would not fit a phone screen).
 MAX_K = 10
 # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as a webhook secret token.
@@ -54,6 +56,8 @@ class BotConfig:
         api_url: root of the Bot API server; the bot calls ``{api_url}/bot{token}/METHOD``.
         corpus: files or folders to index (empty: the retrieval default, ``seeds/``).
         index_dir: where the index is kept (``None``: the retrieval default cache folder).
+        collections: several named collections instead of ``corpus``: a folder of
+            sub-folders or a YAML/TOML file (see :mod:`bot.collections`); Telegram only.
         retrieval: the retrieval settings (a JSON file's, ``--config``; the model of
             ``--model``): e.g. another language and a multilingual model.
         k: passages per answer page (1 to :data:`MAX_K`).
@@ -76,6 +80,8 @@ class BotConfig:
         feedback: 👍 / 👎 buttons under answers, and questions and votes kept beside
             the index (``feedback.sqlite``) for ``/stats`` and ``feedback export``.
         watch: re-index the corpus when its files change, while serving.
+        max_upload_mb: the largest document an admin may send to the bot, in MB (at
+            most Telegram's 20 MB download limit; 0: no uploads).
         workers: threads that run searches.
         max_batch: most questions searched in one model call.
         log_level: logging level name.
@@ -89,6 +95,7 @@ class BotConfig:
     api_url: str = DEFAULT_API_URL
     corpus: tuple[Path, ...] = ()
     index_dir: Path | None = None
+    collections: Path | None = None
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     k: int = 3
     allowed_users: frozenset[int] = field(default_factory=frozenset)
@@ -105,6 +112,7 @@ class BotConfig:
     conversations_db: Path | None = None
     feedback: bool = True
     watch: bool = False
+    max_upload_mb: float = MAX_UPLOAD_MB
     workers: int = 2
     max_batch: int = 32
     log_level: str = "INFO"
@@ -123,6 +131,21 @@ class BotConfig:
             )
         if self.watch and self.ask is not None:
             raise ConfigurationError("--watch keeps the bot running: it cannot be used with --ask")
+        if self.collections is not None and (self.corpus or self.index_dir is not None):
+            raise ConfigurationError(
+                "--collections names each collection's folder and index: "
+                "it cannot be used with --corpus or --index-dir"
+            )
+        if self.collections is not None and self.mode is Mode.CONSOLE:
+            raise ConfigurationError(
+                "--collections serves Telegram chats; in the console, pass one "
+                "collection's folder with --corpus"
+            )
+        if not 0 <= self.max_upload_mb <= MAX_UPLOAD_MB:
+            raise ConfigurationError(
+                f"--max-upload-mb must be between 0 and {MAX_UPLOAD_MB} "
+                f"(Telegram's download limit), not {self.max_upload_mb:g}"
+            )
         _check_at_least(self.workers, 1, "--workers")
         _check_at_least(self.max_batch, 1, "--max-batch")
         if self.token is not None and (

@@ -48,12 +48,19 @@ class Conversations:
             says how long a conversation may be idle.
         capacity: how many conversations to keep in memory.
         path: the SQLite file that keeps the turns across restarts (None: memory only).
+        namespace: told apart from other stores' keys in the same file (each
+            collection's conversations are its own).
     """
 
     def __init__(
-        self, composer: AnswerComposer, capacity: int = 10_000, path: Path | None = None
+        self,
+        composer: AnswerComposer,
+        capacity: int = 10_000,
+        path: Path | None = None,
+        namespace: str = "",
     ) -> None:
         self.composer = composer
+        self.namespace = namespace
         self.capacity = capacity
         self._items: OrderedDict[Hashable, Conversation] = OrderedDict()
         self._db: sqlite3.Connection | None = None
@@ -82,7 +89,7 @@ class Conversations:
         """Writes ``key``'s turns to the SQLite file, if there is one."""
         if self._db is None or key not in self._items:
             return
-        chat = _chat(key)
+        chat = self._chat(key)
         rows = [
             (
                 chat,
@@ -105,7 +112,7 @@ class Conversations:
         """Starts ``key``'s conversation afresh (``/new``)."""
         self._items.pop(key, None)
         if self._db is not None:
-            self._db.execute("DELETE FROM turns WHERE chat = ?", (_chat(key),))
+            self._db.execute("DELETE FROM turns WHERE chat = ?", (self._chat(key),))
 
     def close(self) -> None:
         """Closes the SQLite file, if there is one."""
@@ -129,13 +136,13 @@ class Conversations:
                 at,
             )
             for question, searched, context, vector, subject, at in self._db.execute(
-                query, (_chat(key),)
+                query, (self._chat(key),)
             )
         ]
 
     def __len__(self) -> int:
         return len(self._items)
 
-
-def _chat(key: Hashable) -> str:
-    return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    def _chat(self, key: Hashable) -> str:
+        named = repr(key) if not self.namespace else repr((self.namespace, key))
+        return hashlib.blake2b(named.encode(), digest_size=16).hexdigest()

@@ -31,9 +31,10 @@ class _Candidate:
     name: str | None = None  # the name the answer must mention
 
 
-def example_questions(retriever: Retriever, n: int = 2) -> list[str]:
-    """Up to ``n`` questions the collection answers (fewer if none is found)."""
-    candidates = _candidates(retriever)[:MAX_CANDIDATES]
+def example_questions(retriever: Retriever, n: int = 2, file: str | None = None) -> list[str]:
+    """Up to ``n`` questions the collection answers (fewer if none is found); with
+    ``file``, questions that corpus file answers (several may come from one document)."""
+    candidates = _candidates(retriever, file)[:MAX_CANDIDATES]
     if not candidates:
         return []
     results = retriever.search_many([c.question for c in candidates], k=1)
@@ -47,7 +48,9 @@ def example_questions(retriever: Retriever, n: int = 2) -> list[str]:
             continue
         if candidate.name is not None and candidate.name.lower() not in hit.text.lower():
             continue
-        if hit.source in used:
+        if file is not None and hit.source.split("#")[0] != file:
+            continue  # a question about the file, answered from another document
+        if hit.source in used and file is None:
             continue
         used.add(hit.source)
         chosen.append(candidate.question)
@@ -56,10 +59,10 @@ def example_questions(retriever: Retriever, n: int = 2) -> list[str]:
     return chosen
 
 
-def _candidates(retriever: Retriever) -> list[_Candidate]:
-    total = len(retriever)
-    step = max(1, total // SAMPLED_PASSAGES)
-    passages = retriever.passages(range(0, total, step))
+def _candidates(retriever: Retriever, file: str | None = None) -> list[_Candidate]:
+    rows = retriever.rows_of_file(file) if file is not None else range(len(retriever))
+    step = max(1, len(rows) // SAMPLED_PASSAGES)
+    passages = retriever.passages(rows[::step])
     by_heading: dict[str, _Candidate] = {}
     names: Counter[str] = Counter()
     for passage in passages:

@@ -164,6 +164,24 @@ class FeedbackStore:
                     "source": best["source"],
                 }
 
+    def rejected(self, collection: str | None = None) -> Iterator[dict[str, Any]]:
+        """The questions voted 👎 (and never 👍), with the passages they were shown: a
+        list to review. Each item has no ``answers`` yet: a team adds the right answer
+        phrase before evaluating with it (``retrieval eval`` refuses it until then)."""
+        rows = self._db.execute(
+            "SELECT q.question, q.passages FROM questions q WHERE EXISTS"
+            " (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = -1)"
+            " AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = 1)"
+            " AND (? IS NULL OR q.collection = ?) ORDER BY q.id",
+            (collection, collection),
+        )
+        for question, passages in rows:
+            shown = [
+                {"source": p["source"], "sentence": p["sentence"] or p["text"]}
+                for p in json.loads(passages)
+            ]
+            yield {"question": question, "rejected": shown}
+
     def votes(self) -> list[tuple[str, int]]:
         """Every vote: the question and the vote (for reports and tests)."""
         rows = self._db.execute(
@@ -182,7 +200,8 @@ def _voter(user_id: int) -> str:
 
 def export_main(argv: list[str]) -> int:
     """``python -m bot feedback export``: the 👍-voted questions as an evaluation set
-    (JSON Lines) on stdout or in ``--out``.
+    (JSON Lines) on stdout or in ``--out``; with ``--votes down``, the 👎-voted ones
+    to review.
 
     Returns:
         The exit code: 0, or 2 with a one-line error (no feedback kept there).
@@ -196,18 +215,32 @@ def export_main(argv: list[str]) -> int:
     export = commands.add_parser("export", help="write the voted questions as JSON Lines")
     export.add_argument("--corpus", action="append", metavar="PATH", help="the bot's corpus")
     export.add_argument("--index-dir", metavar="DIR", help="the bot's index folder")
+    export.add_argument(
+        "--collections", metavar="DIR|FILE", help="the bot's --collections (with --collection)"
+    )
     export.add_argument("--collection", help="only this collection's questions (its name)")
+    export.add_argument(
+        "--votes",
+        choices=("up", "down"),
+        default="up",
+        help="up: the 👍 questions as an evaluation set (default); down: the 👎 ones, "
+        "with the passages shown, to review and give answers",
+    )
     export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     args = parser.parse_args(argv)
-    corpus = [Path(p) for p in args.corpus or [default_corpus()]]
-    index_dir = Path(args.index_dir) if args.index_dir else default_index_dir(corpus)
+    try:
+        index_dir = _index_dir(args.corpus, args.index_dir, args.collections, args.collection)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     path = index_dir / FEEDBACK_FILE
     if not path.is_file():
         print(f"error: no feedback kept in {terminal_text(str(index_dir))}", file=sys.stderr)
         return 2
     store = FeedbackStore(path, args.collection or "")
     try:
-        items = [i for i in store.export(args.collection) if i]
+        chosen = store.export if args.votes == "up" else store.rejected
+        items = [i for i in chosen(args.collection) if i]
     finally:
         store.close()
     lines = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
@@ -217,3 +250,30 @@ def export_main(argv: list[str]) -> int:
         sys.stdout.write(lines)
     print(f"{len(items)} voted questions exported", file=sys.stderr)
     return 0
+
+
+def _index_dir(
+    corpus: list[str] | None, index_dir: str | None, collections: str | None, name: str | None
+) -> Path:
+    """The index folder whose feedback to export: a collection's (of ``--collections``),
+    ``--index-dir``, or the corpus's default one.
+
+    Raises:
+        ValueError: the collections cannot be read, or have no collection ``name``.
+    """
+    if collections is None:
+        if index_dir is not None:
+            return Path(index_dir)
+        return default_index_dir([Path(p) for p in corpus or [default_corpus()]])
+    from .collections import CollectionsPlan  # here: bot.collections imports this module
+    from .config import ConfigurationError
+
+    try:
+        plan = CollectionsPlan.read(Path(collections))
+    except ConfigurationError as exc:
+        raise ValueError(str(exc)) from None
+    spec = next((s for s in plan.specs if s.name == name), None)
+    if spec is None:
+        names = ", ".join(s.name for s in plan.specs)
+        raise ValueError(f"--collection must name one of the collections ({names})")
+    return spec.index_dir or default_index_dir([spec.path])

@@ -9,6 +9,7 @@ from .smalltalk import SmallTalk
 
 __all__ = [
     "ADMIN_COMMANDS",
+    "CHAT_ADMIN_COMMANDS",
     "CONSOLE_COMMANDS",
     "CTRL_C_AGAIN",
     "EXAMPLES_HEADING",
@@ -42,17 +43,96 @@ MORE_BUTTON = "More results"
 VOTE_UP = "👍"
 VOTE_DOWN = "👎"
 VOTED = "Thanks for your feedback!"
-ADMINS_ONLY_STATS = "Sorry, only the bot's admins can see the statistics."
+ADMINS_ONLY_STATS = "Sorry, only this chat's admins can see the statistics."
 EXPIRED = "That question is too old to page through; please ask it again."
 NON_TEXT = "I can only read text. Send me your question as a text message."
 EMPTY_QUESTION = "Please ask a question, e.g. /ask Who invested in the company?"
 NOT_ALLOWED = "Sorry, this bot only answers its registered users."
 ERROR = "Sorry, something went wrong while answering. Please try again in a moment."
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I understand."
-ADMINS_ONLY = "Sorry, only the bot's admins can reload the documents."
+ADMINS_ONLY = "Sorry, only this chat's admins can reload the documents."
+CHAT_ADMINS_ONLY = "Sorry, only this chat's admins can change its documents."
+USE_ADMINS_ONLY = "Sorry, only this chat's admins can choose its collection."
+CHOOSE_COLLECTION = (
+    "This chat has no collection of documents yet: an admin can choose one with "
+    "/use NAME (/collections lists them)."
+)
+CHOOSE_IN_PRIVATE = "Choose a collection first: open the bot and send /use NAME"
+UPLOADS_OFF = "Sorry, this bot does not take documents."
+FORGET_USAGE = "Which document? For example: /forget report.pdf (/docs lists them)."
+FORGET_CANCELLED = "OK, nothing was removed."
+FORGET_LAST = "That is the collection's only document: add another one before removing it."
+FORGET_YES = "Yes, remove it"
+FORGET_NO = "Cancel"
 RELOADING = "Reloading the documents… I keep answering meanwhile."
 RELOAD_BUSY = "A reload is already running."
 RELOAD_FAILED = "The reload failed, so I keep answering from the previous documents:"
+
+
+def collections_list(names: Sequence[tuple[str, int, bool]]) -> str:
+    """``/collections``: each collection's name and size, this chat's marked."""
+    if not names:
+        return "There is no collection you may choose."
+    lines = [
+        f"{'▸ ' if current else '• '}{name} ({documents} document{'s' if documents != 1 else ''})"
+        + (" — this chat's" if current else "")
+        for name, documents, current in names
+    ]
+    return "Collections:\n" + "\n".join(lines) + "\nChoose one with /use NAME."
+
+
+def using(name: str, documents: int) -> str:
+    """The reply to ``/use NAME``."""
+    return (
+        f"This chat now searches the collection “{name}” "
+        f"({documents} document{'s' if documents != 1 else ''})."
+    )
+
+
+def no_collection(name: str) -> str:
+    """``/use`` named a collection that does not exist (or is closed to the user)."""
+    return f"There is no collection “{name}” you may choose. /collections lists them."
+
+
+def documents_list(name: str, files: Sequence[tuple[str, str, int]]) -> str:
+    """``/docs``: the collection's files, each with its title and passages."""
+    lines = [f"• {file} — {title} ({passages} passages)" for file, title, passages in files]
+    return f"Documents of “{name}”:\n" + "\n".join(lines)
+
+
+def upload_refused(reason: str) -> str:
+    """Why a document sent to the bot was not added (the collection is unchanged)."""
+    return f"I did not add that file: {reason}. The documents are unchanged."
+
+
+def upload_progress(name: str, step: str) -> str:
+    """The progress message of an upload, edited as it goes."""
+    return f"📄 {name}: {step}"
+
+
+def uploaded(name: str, passages: int, replaced: bool, examples: Sequence[str]) -> str:
+    """The reply once a document is indexed: what it added, and questions to try."""
+    what = "replaced the previous version" if replaced else "added"
+    lines = [f"✅ {name}: {what}, {passages} passage{'s' if passages != 1 else ''} to search."]
+    if examples:
+        lines.append("Try asking:")
+        lines += [f"• {q}" for q in examples]
+    return "\n".join(lines)
+
+
+def forget_confirm(name: str) -> str:
+    """The question before ``/forget NAME`` removes a document."""
+    return f"Remove “{name}” from this chat's documents? Answers will no longer quote it."
+
+
+def forgotten(name: str) -> str:
+    """The reply once a document is removed."""
+    return f"🗑 Removed “{name}”: answers no longer quote it."
+
+
+def no_document(name: str) -> str:
+    """``/forget`` named a file the collection does not have."""
+    return f"There is no document “{name}” here. /docs lists them."
 
 
 def reloaded(passages: int, documents: int, embedded: int) -> str:
@@ -88,6 +168,13 @@ TELEGRAM_COMMANDS: tuple[tuple[str, str], ...] = (
     ("sources", "the documents I answer from"),
     ("ask", "ask a question (in groups): /ask your question"),
     ("new", "start a new conversation (forget the previous questions)"),
+    ("collections", "the collections of documents I serve"),
+    ("use", "choose this chat's collection: /use NAME"),
+)
+#: The commands of a chat's admins (shown in their menus only): its documents.
+CHAT_ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("docs", "this chat's documents, by file name"),
+    ("forget", "remove a document: /forget NAME"),
 )
 #: The commands only the bot's admins may use (shown in their menus only).
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (

@@ -25,7 +25,7 @@ from .errors import (
     WatchError,
 )
 from .index import SourceInfo
-from .ingest import SECTION_SEPARATOR, Passage
+from .ingest import SECTION_SEPARATOR, SUFFIXES, Passage, UnreadableFile, check_file
 from .logs import SERVICE_FORMAT, SHORT_FORMAT, configure_logging
 from .retriever import IndexInfo, Retriever, default_corpus, default_index_dir
 from .search import (
@@ -46,6 +46,7 @@ __all__ = [
     "SECTION_SEPARATOR",
     "SERVICE_FORMAT",
     "SHORT_FORMAT",
+    "SUFFIXES",
     "ConfigError",
     "Conversation",
     "CorpusError",
@@ -69,7 +70,9 @@ __all__ = [
     "SearchResult",
     "SourceInfo",
     "Turn",
+    "UnreadableFile",
     "WatchError",
+    "check_file",
     "configure_logging",
     "default_corpus",
     "default_index_dir",

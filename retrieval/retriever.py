@@ -211,6 +211,11 @@ class Retriever:
         """The stored passages at ``rows`` (as a :class:`Ranking` names them), in order."""
         return self._index.store.get([int(r) for r in rows])
 
+    def rows_of_file(self, file: str) -> list[int]:
+        """The rows of the passages read from corpus file ``file`` (as
+        :attr:`SourceInfo.file` names it), in order."""
+        return self._index.store.rows_of_file(file)
+
     def vectors(self) -> np.ndarray:
         """The passages' vectors, row by row (read-only, memory-mapped)."""
         return self._index.vectors

@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 from telegram import (
     BotCommand,
     BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     BotCommandScopeDefault,
@@ -39,14 +40,12 @@ from telegram.ext import (
 )
 
 from .. import texts
-from ..answer import AnswerComposer
+from ..collections import Collections
 from ..config import BotConfig
-from ..conversations import Conversations
-from ..feedback import FEEDBACK_FILE, FeedbackStore
-from ..reload import Reloader
-from ..service import QueryService
 from .access import Access
+from .collections import CollectionHandlers
 from .delivery import Delivery, quietly
+from .documents import FORGET_PATTERN, DocumentHandlers
 from .handlers import Handlers
 from .paging import VOTE_PATTERN, QuestionStore
 
@@ -156,39 +155,26 @@ class TelegramBot:
 
     Args:
         config: the settings (``token`` must be set).
-        composer: answers questions.
-        service: runs searches off the event loop (default: one built from ``config``).
-        reloader: what ``/reload`` runs (default: index ``config.corpus`` again into
-            ``config.index_dir``, reusing the loaded model); pass ``--watch``'s, so that
-            the two never re-index at once.
+        collections: the collections served (one, for ``--corpus``: see
+            :meth:`Collections.single`), each with its composer, query service,
+            conversations, feedback and reloader (which ``--watch`` shares, so that the
+            two never re-index at once).
 
     Raises:
         ValueError: ``config`` has no token.
     """
 
-    def __init__(
-        self,
-        config: BotConfig,
-        composer: AnswerComposer,
-        service: QueryService | None = None,
-        reloader: Reloader | None = None,
-    ) -> None:
+    def __init__(self, config: BotConfig, collections: Collections) -> None:
         if not config.token:
             raise ValueError("a bot token is required")
         self.config = config
-        self.composer = composer
-        self.service = service or QueryService(composer, config.workers, config.max_batch)
+        self.collections = collections
         self.access = Access.from_config(config)
         self.delivery = Delivery(QuestionStore())
-        self.handlers = Handlers(
-            composer,
-            self.service,
-            self.access,
-            self.delivery,
-            reloader or Reloader.for_config(config, composer),
-            Conversations(composer, path=config.conversations_db),
-            open_feedback(config, composer),
-        )
+        shared = (collections, self.access, self.delivery)
+        self.handlers = Handlers(*shared)
+        self.collection_handlers = CollectionHandlers(*shared)
+        self.document_handlers = DocumentHandlers(*shared, max_upload_mb=config.max_upload_mb)
 
     def build_application(self) -> BotApplication:
         """A ready-to-run application (``run_polling``/``run_webhook``) for this bot."""
@@ -235,7 +221,7 @@ class TelegramBot:
             app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
 
     def _register(self, app: BotApplication) -> None:
-        h = self.handlers
+        h, c, d = self.handlers, self.collection_handlers, self.document_handlers
         for name, callback in [
             ("start", h.on_start),
             ("help", h.on_help),
@@ -244,9 +230,16 @@ class TelegramBot:
             ("new", h.on_new),
             ("reload", h.on_reload),
             ("stats", h.on_stats),
+            ("collections", c.on_collections),
+            ("use", c.on_use),
+            ("docs", d.on_docs),
+            ("forget", d.on_forget),
         ]:
             app.add_handler(CommandHandler(name, callback, filters=_USER_MESSAGES))
         app.add_handler(MessageHandler(_USER_MESSAGES & filters.TEXT & ~filters.COMMAND, h.on_text))
+        app.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, d.on_document)
+        )
         app.add_handler(
             MessageHandler(
                 filters.UpdateType.MESSAGE & filters.COMMAND & filters.ChatType.PRIVATE,
@@ -260,6 +253,7 @@ class TelegramBot:
             )
         )
         app.add_handler(CallbackQueryHandler(h.on_vote, pattern=VOTE_PATTERN))
+        app.add_handler(CallbackQueryHandler(d.on_forget_button, pattern=FORGET_PATTERN))
         app.add_handler(CallbackQueryHandler(h.on_more))
         app.add_handler(InlineQueryHandler(h.on_inline))
         app.add_error_handler(h.on_error)
@@ -267,8 +261,10 @@ class TelegramBot:
     async def _post_init(self, app: BotApplication) -> None:
         # The Bot API has answered getMe: now load the model (off the event loop, so
         # the stop signals are still handled), so that the first question is fast.
-        await asyncio.get_running_loop().run_in_executor(None, self.composer.warm_up)
-        await self.service.start()
+        loop = asyncio.get_running_loop()
+        for collection in self.collections:
+            await loop.run_in_executor(None, collection.composer.warm_up)
+            await collection.service.start()
         # Cosmetic (the command menus): the bot works without them.
         for scope, commands in command_menus(self.config.admin_users):
             menu = [BotCommand(name, about) for name, about in commands]
@@ -276,39 +272,28 @@ class TelegramBot:
         logger.info("bot @%s is ready", app.bot.username)
 
     async def _post_shutdown(self, app: BotApplication) -> None:
-        await self.service.stop()
-        self.handlers.conversations.close()
-        if self.handlers.feedback is not None:
-            self.handlers.feedback.close()
-
-
-def open_feedback(config: BotConfig, composer: AnswerComposer) -> FeedbackStore | None:
-    """The store of the questions and votes, beside the index (None with
-    ``--no-feedback``); the collection is named after the corpus folder."""
-    if not config.feedback:
-        return None
-    index_dir = composer.retriever.info.path.parent
-    name = config.corpus[0].resolve().name if config.corpus else "seeds"
-    return FeedbackStore(index_dir / FEEDBACK_FILE, name)
+        await self.collections.stop()
+        self.collections.close()
 
 
 def command_menus(
     admins: Iterable[int],
 ) -> list[tuple[BotCommandScope, tuple[tuple[str, str], ...]]]:
     """The command menu of each scope: everyone's (groups), private chats' (no /ask:
-    anything typed there is a question), and each configured admin's private chat (with
-    the admin commands, which only they may use)."""
+    anything typed there is a question), groups' administrators' (their chat's
+    documents, reload and statistics), and each configured admin's private chat (the
+    same, which only they may use there)."""
     private = tuple(c for c in texts.TELEGRAM_COMMANDS if c[0] != "ask")
+    admin = texts.CHAT_ADMIN_COMMANDS + texts.ADMIN_COMMANDS
     menus: list[tuple[BotCommandScope, tuple[tuple[str, str], ...]]] = [
         (BotCommandScopeDefault(), texts.TELEGRAM_COMMANDS),
         (BotCommandScopeAllPrivateChats(), private),
+        (BotCommandScopeAllChatAdministrators(), texts.TELEGRAM_COMMANDS + admin),
     ]
-    menus += [
-        (BotCommandScopeChat(user), private + texts.ADMIN_COMMANDS) for user in sorted(admins)
-    ]
+    menus += [(BotCommandScopeChat(user), private + admin) for user in sorted(admins)]
     return menus
 
 
-def build_application(config: BotConfig, composer: AnswerComposer) -> BotApplication:
+def build_application(config: BotConfig, collections: Collections) -> BotApplication:
     """Shortcut: the application of a :class:`TelegramBot` for ``config``."""
-    return TelegramBot(config, composer).build_application()
+    return TelegramBot(config, collections).build_application()

@@ -28,6 +28,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 
 from .. import texts
 from ..answer import Answer
+from ..collections import Collection
 from ..feedback import DOWN, UP
 from .paging import PageRequest, QuestionStore, VoteRequest
 from .render import render_answer, render_notice
@@ -105,13 +106,15 @@ class Delivery:
         answer: Answer,
         reply_to: int | None,
         vote_id: int | None = None,
+        collection: Collection | None = None,
     ) -> None:
-        """Sends one page of an answer; under its end a button for the next page, and
-        👍 / 👎 buttons when ``vote_id`` (the question's id in the feedback store) is
-        given."""
+        """Sends one page of an answer; under its end a button for the next page (of
+        ``collection``'s answer), and 👍 / 👎 buttons when ``vote_id`` (the question's
+        id in the collection's feedback store) is given."""
         messages = render_answer(answer)
-        more = self.more_button(chat_id, answer)
-        rows = [*(more.inline_keyboard if more else ()), *vote_rows(vote_id)]
+        more = self.more_button(chat_id, answer, collection.name if collection else "")
+        votes = vote_rows(vote_id, collection.tag) if collection is not None else []
+        rows = [*(more.inline_keyboard if more else ()), *votes]
         markup = InlineKeyboardMarkup(rows) if rows else None
         for n, text in enumerate(messages):
             last = n == len(messages) - 1
@@ -119,11 +122,14 @@ class Delivery:
                 bot, chat_id, text, reply_to if n == 0 else None, markup if last else None
             )
 
-    def more_button(self, chat_id: int, answer: Answer) -> InlineKeyboardMarkup | None:
-        """The "More results" button for the answer's next page (``None``: no more)."""
+    def more_button(
+        self, chat_id: int, answer: Answer, collection: str = ""
+    ) -> InlineKeyboardMarkup | None:
+        """The "More results" button for the next page of the answer (from the
+        collection named ``collection``); ``None``: no more."""
         if not answer.has_more:
             return None
-        key = self.questions.put(chat_id, answer.question, answer.search_context)
+        key = self.questions.put(chat_id, answer.question, answer.search_context, collection)
         data = PageRequest(key, answer.next_offset).encode()
         return InlineKeyboardMarkup([[InlineKeyboardButton(texts.MORE_BUTTON, callback_data=data)]])
 
@@ -145,16 +151,17 @@ class Delivery:
         task.add_done_callback(self._background.discard)
 
 
-def vote_rows(vote_id: int | None) -> list[list[InlineKeyboardButton]]:
-    """The 👍 / 👎 row for the answer to question ``vote_id`` (none without one)."""
+def vote_rows(vote_id: int | None, collection: str) -> list[list[InlineKeyboardButton]]:
+    """The 👍 / 👎 row for the answer to question ``vote_id`` in the feedback store of
+    the collection tagged ``collection`` (none without a question id)."""
     if vote_id is None:
         return []
     return [
         [
-            InlineKeyboardButton(texts.VOTE_UP, callback_data=VoteRequest(vote_id, UP).encode()),
             InlineKeyboardButton(
-                texts.VOTE_DOWN, callback_data=VoteRequest(vote_id, DOWN).encode()
-            ),
+                label, callback_data=VoteRequest(vote_id, vote, collection).encode()
+            )
+            for label, vote in ((texts.VOTE_UP, UP), (texts.VOTE_DOWN, DOWN))
         ]
     ]
 

@@ -14,7 +14,6 @@ import contextlib
 import functools
 import logging
 import re
-from typing import TypeAlias
 
 from telegram import (
     InlineKeyboardButton,
@@ -27,21 +26,18 @@ from telegram import (
     MessageEntity,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from retrieval import QuestionError, RetrievalError
 
 from .. import texts
-from ..answer import AnswerComposer, other_language
-from ..conversations import Conversations
-from ..feedback import FeedbackStore
-from ..reload import ReloadBusy, Reloader
-from ..service import QueryService
+from ..answer import other_language
+from ..collections import Collection
+from ..reload import ReloadBusy
 from ..smalltalk import small_talk
-from .access import Access
-from .delivery import Delivery, quietly, vote_rows_of
+from .base import ChatHandlers, Context, is_private, mentions_bot, replies_to
+from .delivery import quietly, vote_rows_of
 from .paging import PageRequest, VoteRequest
 from .render import (
     inline_description,
@@ -56,81 +52,70 @@ logger = logging.getLogger(__name__)
 
 #: How long Telegram may cache the answer to an inline query, in seconds.
 INLINE_CACHE_SECONDS = 60
-#: The context of every handler (PTB's default: no custom user, chat or bot data types).
-Context: TypeAlias = ContextTypes.DEFAULT_TYPE
 
 
-class Handlers:
-    """The update handlers of the bot.
-
-    Args:
-        composer: answers questions (and lists the sources).
-        service: runs searches off the event loop.
-        access: whom to serve, and how often.
-        delivery: sends the replies.
-        reloader: what ``/reload`` runs (in a worker thread; ``--watch`` runs it too).
-        conversations: the chats' conversations (a new store by default).
-        feedback: where questions and votes are kept (None: no 👍 / 👎 buttons).
-    """
-
-    def __init__(
-        self,
-        composer: AnswerComposer,
-        service: QueryService,
-        access: Access,
-        delivery: Delivery,
-        reloader: Reloader,
-        conversations: Conversations | None = None,
-        feedback: FeedbackStore | None = None,
-    ) -> None:
-        self.composer = composer
-        self.service = service
-        self.access = access
-        self.delivery = delivery
-        self.reloader = reloader
-        self.conversations = conversations or Conversations(composer)
-        self.feedback = feedback
+class Handlers(ChatHandlers):
+    """The update handlers of the bot: questions, answers and their buttons. Each
+    update is served by its chat's collection (see :class:`ChatHandlers`): its
+    composer, query service, conversations, feedback store and reloader."""
 
     # ------------------------------------------------------------------ commands
 
     async def on_start(self, update: Update, context: Context) -> None:
         """``/start``: what the bot knows about, how to ask, examples."""
-        if await self._admitted(update, context, count=False):
-            sources, examples = self.composer.sources(), await self._examples()
+        if not await self._admitted(update, context, count=False):
+            return
+        collection = await self._collection(update, context)
+        if collection is not None:
+            sources = collection.composer.sources()
+            examples = await self._examples(collection)
             await self.delivery.reply(update, context.bot, render_start(sources, examples))
 
     async def on_help(self, update: Update, context: Context) -> None:
         """``/help``: how to use the bot."""
-        if await self._admitted(update, context, count=False):
-            await self.delivery.reply(update, context.bot, render_help(await self._examples()))
+        if not await self._admitted(update, context, count=False):
+            return
+        chat = update.effective_chat
+        collection = self.collection_of(chat) if chat is not None else None
+        examples = await self._examples(collection) if collection is not None else []
+        await self.delivery.reply(update, context.bot, render_help(examples))
 
     async def on_stats(self, update: Update, context: Context) -> None:
-        """``/stats`` (admins only): questions, unanswered ones and votes of the last 7
-        days."""
-        if not self.access.is_admin(update.effective_user):
+        """``/stats`` (admins only): the chat's collection's questions, unanswered ones
+        and votes of the last 7 days."""
+        if not await self._is_chat_admin(update, context):
             if await self._admitted(update, context, count=False):
                 await self._notify(update, context, texts.ADMINS_ONLY_STATS)
             return
-        if self.feedback is None:
+        collection = await self._collection(update, context)
+        if collection is None:
+            return
+        if collection.feedback is None:
             await self._notify(update, context, texts.stats(7, 0, 0, 0, 0))
             return
-        got = self.feedback.stats(7)
+        got = collection.feedback.stats(7)
         await self._notify(
             update, context, texts.stats(got.days, got.questions, got.unanswered, got.up, got.down)
         )
 
     async def on_new(self, update: Update, context: Context) -> None:
         """``/new``: forget the conversation (the next question stands alone)."""
-        if await self._admitted(update, context, count=False):
-            key = conversation_key(update)
+        if not await self._admitted(update, context, count=False):
+            return
+        key = conversation_key(update)
+        for collection in self.collections:  # whichever this chat searched before
             if key is not None:
-                self.conversations.reset(key)
-            await self._notify(update, context, texts.NEW_CONVERSATION)
+                collection.conversations.reset(key)
+        await self._notify(update, context, texts.NEW_CONVERSATION)
 
     async def on_sources(self, update: Update, context: Context) -> None:
         """``/sources``: the documents and their titles."""
-        if await self._admitted(update, context, count=False):
-            await self.delivery.reply(update, context.bot, render_sources(self.composer.sources()))
+        if not await self._admitted(update, context, count=False):
+            return
+        collection = await self._collection(update, context)
+        if collection is not None:
+            sources = collection.composer.sources()
+            await self.delivery.reply(update, context.bot, render_sources(sources))
 
     async def on_ask(self, update: Update, context: Context) -> None:
         """``/ask question``: a question, the way to ask in a group without mentioning."""
@@ -142,7 +127,8 @@ class Handlers:
         await self._answer(update, context, question)
 
     async def on_reload(self, update: Update, context: Context) -> None:
-        """``/reload`` (admins only): index the corpus again and answer from the new index.
+        """``/reload`` (admins only): index the chat's collection again and answer from
+        the new index.
 
         The rebuild runs in a worker thread while questions keep being answered from the
         old index; the new one is then swapped in by one reference assignment (searches
@@ -150,18 +136,21 @@ class Handlers:
         One reload at a time, whether an admin's or ``--watch``'s.
         """
         user = update.effective_user
-        if user is None or not self.access.is_admin(user):
+        if user is None or not await self._is_chat_admin(update, context):
             if await self._admitted(update, context, count=False):
                 await self._notify(update, context, texts.ADMINS_ONLY)
             return
-        if self.reloader.busy:
+        collection = await self._collection(update, context)
+        if collection is None:
+            return
+        if collection.reloader.busy:
             await self._notify(update, context, texts.RELOAD_BUSY)
             return
-        logger.info("reload requested by admin %d: indexing the corpus", user.id)
+        logger.info("reload requested by admin %d: indexing %s", user.id, collection.name)
         await self._notify(update, context, texts.RELOADING)
         # Not waiting: another reload, or another process indexing, is reported at once
         # (and the bot keeps its index) instead of a reload that does not move.
-        reload = functools.partial(self.reloader.reload, wait=False)
+        reload = functools.partial(collection.reloader.reload, wait=False)
         try:
             changes = await asyncio.get_running_loop().run_in_executor(None, reload)
         except ReloadBusy:
@@ -217,9 +206,14 @@ class Handlers:
         chat_id = query.message.chat.id if query.message is not None else None
         request = PageRequest.decode(query.data)
         stored = self.delivery.questions.get(request.key, chat_id) if request else None
-        if chat_id is None or request is None or stored is None:
+        collection = self.collections.get(stored.collection) if stored else None
+        chat = query.message.chat if query.message is not None else None
+        if chat is None or collection is None or self.collection_of(chat) is not collection:
+            # Asked before the chat changed its collection (or forgotten): not paged
+            # from a collection the chat no longer searches.
             await self.delivery.tell(query, context.bot, texts.EXPIRED)
             return
+        assert chat_id is not None and request is not None and stored is not None
         if not self.access.allows(update.effective_user):
             await self.delivery.tell(query, context.bot, texts.NOT_ALLOWED)
             return
@@ -235,9 +229,11 @@ class Handlers:
         markup = InlineKeyboardMarkup(kept) if kept else None
         await quietly(query.edit_message_reply_markup(markup), "editMessageReplyMarkup")
         self.delivery.show_typing(context.bot, chat_id)
-        answer = await self.service.answer(stored.question, request.offset, stored.context)
+        answer = await collection.service.answer(stored.question, request.offset, stored.context)
         reply_to = query.message.message_id if query.message is not None else None
-        await self.delivery.send_answer(context.bot, chat_id, answer, reply_to=reply_to)
+        await self.delivery.send_answer(
+            context.bot, chat_id, answer, reply_to=reply_to, collection=collection
+        )
 
     async def on_vote(self, update: Update, context: Context) -> None:
         """A 👍 / 👎 button: the vote is kept, and the buttons say thanks."""
@@ -245,13 +241,15 @@ class Handlers:
         if query is None:
             return
         request = VoteRequest.decode(query.data)
-        if request is None or self.feedback is None:
+        collection = self.collections.by_tag(request.collection) if request else None
+        feedback = collection.feedback if collection is not None else None
+        if request is None or feedback is None:
             await self.delivery.tell(query, context.bot, texts.EXPIRED)
             return
         if not self.access.allows(update.effective_user):
             await self.delivery.tell(query, context.bot, texts.NOT_ALLOWED)
             return
-        if not self.feedback.vote(request.question_id, query.from_user.id, request.vote):
+        if not feedback.vote(request.question_id, query.from_user.id, request.vote):
             await self.delivery.tell(query, context.bot, texts.EXPIRED)
             return
         await quietly(query.answer(texts.VOTED), "answerCallbackQuery")
@@ -285,8 +283,14 @@ class Handlers:
             notice = InlineQueryResultsButton(text=texts.rate_limited(wait), start_parameter="help")
             await quietly(query.answer([], cache_time=0, button=notice), "answerInlineQuery")
             return
+        # Inline mode names no chat: the user's own choice (their private chat's).
+        collection = self.collections.for_chat(query.from_user.id, private=True)
+        if collection is None:
+            choose = InlineQueryResultsButton(text=texts.CHOOSE_IN_PRIVATE, start_parameter="use")
+            await quietly(query.answer([], cache_time=0, button=choose), "answerInlineQuery")
+            return
         offset = int(query.offset) if query.offset.isdigit() else 0
-        answer = await self.service.answer(query.query, offset)
+        answer = await collection.service.answer(query.query, offset)
         results = [
             InlineQueryResultArticle(
                 id=str(hit.rank),
@@ -327,9 +331,10 @@ class Handlers:
 
     # ------------------------------------------------------------------ shared steps
 
-    async def _examples(self) -> list[str]:
+    async def _examples(self, collection: Collection) -> list[str]:
         # Found by searching (the first time per index): off the event loop.
-        return await asyncio.get_running_loop().run_in_executor(None, self.composer.examples)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, collection.composer.examples)
 
     async def _answer(self, update: Update, context: Context, question: str) -> None:
         """Answers a question asked in a message (a command's or a text's), in the
@@ -339,21 +344,24 @@ class Handlers:
             return
         message = update.effective_message
         assert message is not None  # _admitted served a user, so there is a message
+        collection = await self._collection(update, context)
+        if collection is None:
+            return
         kind = small_talk(question)
         if kind is not None:
-            reply = texts.small_talk_reply(
-                kind, len(self.composer.sources()), await self._examples()
-            )
-            await self._notify(update, context, reply)
+            documents = len(collection.composer.sources())
+            examples = await self._examples(collection)
+            await self._notify(update, context, texts.small_talk_reply(kind, documents, examples))
             return
         self.delivery.show_typing(context.bot, message.chat_id)
         key = conversation_key(update)
+        service, conversations = collection.service, collection.conversations
         try:
             if key is None:
-                answer = await self.service.answer(question)
+                answer = await service.answer(question)
             else:
-                answer = await self.service.ask(self.conversations.get(key), question)
-                self.conversations.save(key)
+                answer = await service.ask(conversations.get(key), question)
+                conversations.save(key)
         except QuestionError:
             await self._notify(update, context, texts.EMPTY_QUESTION)
             return
@@ -361,34 +369,17 @@ class Handlers:
             await self._notify(update, context, str(exc))
             return
         vote_id = None
-        if self.feedback is not None:  # every question counts for /stats
-            recorded = self.feedback.record(question, answer)
+        if collection.feedback is not None:  # every question counts for /stats
+            recorded = collection.feedback.record(question, answer)
             vote_id = recorded if answer.hits else None
         await self.delivery.send_answer(
-            context.bot, message.chat_id, answer, reply_to=message.message_id, vote_id=vote_id
+            context.bot,
+            message.chat_id,
+            answer,
+            reply_to=message.message_id,
+            vote_id=vote_id,
+            collection=collection,
         )
-
-    async def _admitted(self, update: Update, context: Context, count: bool = True) -> bool:
-        """Whether to serve the update's user (replying why not, if not).
-
-        Args:
-            update: the update.
-            context: its context.
-            count: the request is a question, which counts toward the rate limit.
-        """
-        user = update.effective_user
-        if not self.access.allows(user):
-            await self._notify(update, context, texts.NOT_ALLOWED)
-            return False
-        if count and user is not None:
-            wait = self.access.question_wait(user)
-            if wait:
-                await self._notify(update, context, texts.rate_limited(wait))
-                return False
-        return True
-
-    async def _notify(self, update: Update, context: Context, text: str) -> None:
-        await self.delivery.reply(update, context.bot, [render_notice(text)])
 
 
 def _keyboard(message: MaybeInaccessibleMessage | None) -> InlineKeyboardMarkup | None:
@@ -408,29 +399,12 @@ def conversation_key(update: Update) -> tuple[int, ...] | None:
     return (message.chat_id, user.id, message.message_thread_id or 0)
 
 
-def is_private(message: Message) -> bool:
-    """Whether ``message`` was sent in a private chat with the bot."""
-    return message.chat.type == ChatType.PRIVATE
-
-
-def replies_to(message: Message, bot_id: int) -> bool:
-    """Whether ``message`` replies to one of the bot's."""
-    replied = message.reply_to_message
-    return replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
-
-
 def addressed_question(message: Message, bot_id: int, username: str | None) -> str | None:
     """The question in a group message, if the message is addressed to the bot: it
     mentions the bot (the mention is removed from the question) or replies to it."""
     text = message.text or ""
-    mentioned = False
-    for entity, value in message.parse_entities(
-        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
-    ).items():
-        if entity.type == MessageEntity.TEXT_MENTION:
-            mentioned |= entity.user is not None and entity.user.id == bot_id
-        elif username and value.lower() == f"@{username.lower()}":
-            mentioned = True
+    entities = message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION])
+    mentioned = mentions_bot(entities, bot_id, username)
     if mentioned and username:
         text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
     if mentioned or replies_to(message, bot_id):

@@ -50,24 +50,28 @@ class VoteRequest:
     Attributes:
         question_id: the answered question's id in the feedback store.
         vote: ``UP`` (helpful) or ``DOWN`` (not).
+        collection: the tag of the collection whose feedback store holds the question
+            (see :attr:`bot.collections.Collection.tag`).
     """
 
     question_id: int
     vote: int
+    collection: str
 
     def encode(self) -> str:
         """The button's callback data."""
-        return f"{_VOTE}:{self.question_id}:{'up' if self.vote == UP else 'down'}"
+        vote = "up" if self.vote == UP else "down"
+        return f"{_VOTE}:{self.collection}:{self.question_id}:{vote}"
 
     @classmethod
     def decode(cls, data: str | None) -> VoteRequest | None:
         """Parses callback data made by :meth:`encode`; ``None`` for anything else."""
         parts = (data or "").split(":")
-        if len(parts) != 3 or parts[0] != _VOTE or not parts[1].isdigit():
+        if len(parts) != 4 or parts[0] != _VOTE or not parts[2].isdigit():
             return None
-        if parts[2] not in ("up", "down"):
+        if parts[3] not in ("up", "down"):
             return None
-        return cls(int(parts[1]), UP if parts[2] == "up" else DOWN)
+        return cls(int(parts[2]), UP if parts[3] == "up" else DOWN, parts[1])
 
 
 #: The callback data of every vote button (for the handler's pattern).
@@ -77,11 +81,13 @@ VOTE_PATTERN = rf"^{_VOTE}:"
 @dataclass(frozen=True)
 class StoredQuestion:
     """A question asked in a chat: as searched, with what a conversation carried over
-    into it (so that later pages are searched as the first was)."""
+    into it (so that later pages are searched as the first was), and the collection
+    it searched."""
 
     chat_id: int
     question: str
     context: SearchContext | None = None
+    collection: str = ""
 
 
 class QuestionStore:
@@ -95,12 +101,19 @@ class QuestionStore:
         self.capacity = capacity
         self._items: OrderedDict[str, StoredQuestion] = OrderedDict()
 
-    def put(self, chat_id: int, question: str, context: SearchContext | None = None) -> str:
-        """Stores a question (and its conversation's carried words); returns its key."""
+    def put(
+        self,
+        chat_id: int,
+        question: str,
+        context: SearchContext | None = None,
+        collection: str = "",
+    ) -> str:
+        """Stores a question (with its conversation's carried words and its
+        collection's name); returns its key."""
         key = secrets.token_urlsafe(6)
         while key in self._items:
             key = secrets.token_urlsafe(6)
-        self._items[key] = StoredQuestion(chat_id, question, context)
+        self._items[key] = StoredQuestion(chat_id, question, context, collection)
         while len(self._items) > self.capacity:
             self._items.popitem(last=False)
         return key

@@ -75,6 +75,10 @@ def eval_item(data: dict[str, Any], where: str) -> EvalItem:
         EvalSetError: it has no question, or its answers are not a list.
     """
     question, answers = data.get("question"), data.get("answers") or []
+    if "rejected" in data and not answers:
+        # A question voted down in the bot (``feedback export --votes down``): with no
+        # answer yet, it would be scored as one the documents cannot answer.
+        raise EvalSetError(f"{where}: a question to review: give it its 'answers' first")
     if not isinstance(question, str) or not isinstance(answers, list):
         raise EvalSetError(
             f"{where}: malformed line ('question' must be a string and 'answers' a list)"

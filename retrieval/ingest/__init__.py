@@ -8,9 +8,9 @@ reader's blocks, and ``split`` cuts the tree's paragraphs into passages.
 
 from .discover import SourceFile, discover
 from .document import Block, BlockKind, Document, Paragraph, Section
-from .formats import ReaderOptions, UnreadableFile
+from .formats import SUFFIXES, ReaderOptions, UnreadableFile
 from .formats.base import MAX_FILE_BYTES
-from .load import load_documents, read_documents
+from .load import check_file, load_documents, read_documents
 from .passage import SECTION_SEPARATOR, Passage
 from .skips import SkipLog
 from .split import split_document, split_text
@@ -18,6 +18,7 @@ from .split import split_document, split_text
 __all__ = [
     "MAX_FILE_BYTES",
     "SECTION_SEPARATOR",
+    "SUFFIXES",
     "Block",
     "BlockKind",
     "Document",
@@ -28,6 +29,7 @@ __all__ = [
     "SkipLog",
     "SourceFile",
     "UnreadableFile",
+    "check_file",
     "discover",
     "load_documents",
     "read_documents",

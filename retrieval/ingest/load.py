@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
+from pathlib import Path
 
 from ..errors import CorpusError
 from .discover import SourceFile, discover
@@ -29,6 +30,20 @@ def read_documents(
     if not documents:
         skips.skip(file.path, "no text content")
     return documents
+
+
+def check_file(path: Path) -> int:
+    """Reads ``path`` as indexing would (its type by the end of its name) and says how
+    many documents it holds: for a file to be checked before it joins a corpus.
+
+    Raises:
+        UnreadableFile: the file cannot be read (the message says why in one line:
+            another type behind the name, an encrypted PDF, a docx bomb, no text...).
+    """
+    documents = read_file(path, path.name, "check")
+    if not documents:
+        raise UnreadableFile("no text in it")
+    return len(documents)
 
 
 def load_documents(

@@ -23,7 +23,8 @@
  *  - editMessageText / editMessageReplyMarkup: the emulator applies the edit
  *    but answers `result: null` (PTB raises AttributeError) -> the edited
  *    message is returned; if no such bot message exists, 400 "message to edit
- *    not found" (as Telegram does) instead of a silent ok.
+ *    not found" (as Telegram does) instead of a silent ok. Object parameters are
+ *    decoded first, as for sendMessage.
  *  - editMessageReplyMarkup without `reply_markup` (how the Bot API removes an
  *    inline keyboard): the emulator ignores it (it only merges a new keyboard)
  *    -> the stored message's keyboard is removed here.
@@ -43,6 +44,13 @@
  *  Bot API methods the emulator lacks entirely:
  *  - answerInlineQuery: recorded and answered ok:true (no inline support at all
  *    in the emulator). Unknown inline_query_id -> 400, like Telegram.
+ *
+ *  - getFile and the file download path ({api}/file/bot{token}/{file_path}): the
+ *    emulator has no files -> a test registers a file's bytes (POST /_harness/files)
+ *    and sends a `document` message with its file_id (via injectUpdate); getFile
+ *    answers its File object and the download path serves its bytes, as Telegram does.
+ *  - getChatMember: answered from what the test declares (POST /_harness/chatMembers
+ *    {token, chat_id, user_id, status}); anyone else is a plain "member".
  *
  *  Client API (the simulated user):
  *  - POST /sendMessage: replaced. The emulator's answers `result: null` and, in
@@ -200,6 +208,9 @@ let callSeq = 0;
 const inlineAnswers = []; // answerInlineQuery calls
 const inlineQueryIds = new Map(); // token -> Set of injected inline query ids
 const userUpdates = []; // every update generated for a bot
+const files = new Map(); // `${token} ${file_id}` -> {file_id, file_unique_id, file_size, file_path, bytes}
+let fileSeq = 0;
+const chatMembers = new Map(); // `${token} ${chat_id} ${user_id}` -> status
 
 // Long polling: getUpdates requests waiting for an update, by token.
 const pollWaiters = new Map(); // token -> Set of wake-up functions
@@ -462,6 +473,9 @@ for (const method of ['editMessageText', 'editMessageReplyMarkup']) {
       badRequest(res, 'message to edit not found');
       return;
     }
+    // As for sendMessage: object parameters (link_preview_options...) are stored and
+    // echoed as objects, not as the JSON strings PTB sent.
+    decodeObjectParams(req.body);
     if (method === 'editMessageReplyMarkup' && !params.reply_markup) {
       // No reply_markup: Telegram removes the inline keyboard; the emulator ignores it.
       const record = findRecord();
@@ -493,7 +507,79 @@ app.all('/bot:token/answerInlineQuery', (req, res) => {
   res.json({ ok: true, result: true });
 });
 
+// getFile: the File object of a file the test registered (see /_harness/files).
+app.all('/bot:token/getFile', (req, res) => {
+  const params = decodeParams({ ...req.query, ...req.body });
+  const file = files.get(`${req.params.token} ${params.file_id}`);
+  if (!file) {
+    badRequest(res, 'invalid file_id');
+    return;
+  }
+  const { bytes, ...info } = file;
+  res.json({ ok: true, result: info });
+});
+
+// The file download path: the registered bytes.
+app.get('/file/bot:token/*', (req, res) => {
+  const wanted = req.params[0];
+  const file = [...files.entries()].find(
+    ([key, f]) => key.startsWith(`${req.params.token} `) && f.file_path === wanted,
+  );
+  if (!file) {
+    res.status(404).json({ ok: false, error_code: 404, description: 'Not Found' });
+    return;
+  }
+  res.type('application/octet-stream').send(file[1].bytes);
+});
+
+// getChatMember: the status the test declared (a plain member otherwise).
+app.all('/bot:token/getChatMember', (req, res) => {
+  const params = decodeParams({ ...req.query, ...req.body });
+  const status = chatMembers.get(`${req.params.token} ${params.chat_id} ${params.user_id}`)
+    || 'member';
+  const user = { id: Number(params.user_id), is_bot: false, first_name: 'User' };
+  const member = { status, user };
+  if (status === 'creator') member.is_anonymous = false;
+  if (status === 'administrator') {
+    Object.assign(member, {
+      can_be_edited: false, is_anonymous: false, can_manage_chat: true,
+      can_delete_messages: true, can_manage_video_chats: true, can_restrict_members: true,
+      can_promote_members: false, can_change_info: true, can_invite_users: true,
+      can_post_stories: false, can_edit_stories: false, can_delete_stories: false,
+    });
+  }
+  res.json({ ok: true, result: member });
+});
+
 // --- test-only routes
+
+app.post('/_harness/files', (req, res) => {
+  const { token, name, content_base64: content } = req.body;
+  if (!token || !name || typeof content !== 'string') {
+    badRequest(res, 'expected {token, name, content_base64}');
+    return;
+  }
+  fileSeq += 1;
+  const bytes = Buffer.from(content, 'base64');
+  const file = {
+    file_id: `file-${fileSeq}`,
+    file_unique_id: `unique-${fileSeq}`,
+    file_size: bytes.length,
+    file_path: `documents/file_${fileSeq}_${name}`,
+  };
+  files.set(`${token} ${file.file_id}`, { ...file, bytes });
+  res.json({ ok: true, result: file });
+});
+
+app.post('/_harness/chatMembers', (req, res) => {
+  const { token, chat_id: chatId, user_id: userId, status } = req.body;
+  if (!token || chatId === undefined || userId === undefined || !status) {
+    badRequest(res, 'expected {token, chat_id, user_id, status}');
+    return;
+  }
+  chatMembers.set(`${token} ${chatId} ${userId}`, String(status));
+  res.json({ ok: true, result: true });
+});
 
 app.post('/_harness/injectUpdate', (req, res) => {
   const { token } = req.body;

@@ -12,6 +12,7 @@ from docx.oxml.ns import qn
 
 from retrieval.ingest.formats import UnreadableFile
 from retrieval.ingest.formats import docx as docx_reader
+from tests.support.documents import write_body
 
 
 def write_report(path: Path, core_title: str | None = None) -> Path:
@@ -111,28 +112,6 @@ def test_broken_files_are_unreadable(tmp_path: Path) -> None:
         with pytest.raises(UnreadableFile, match=r"not a readable \.docx file") as caught:
             docx_reader.read(path, path.name, "hash")
         assert "\n" not in str(caught.value)
-
-
-def write_body(path: Path, paragraphs: bytes, repeat: int, prefix: bytes = b"w") -> Path:
-    """A minimal .docx whose body is ``paragraphs`` ``repeat`` times, streamed into the
-    zip (a 200 MB body compresses to well under a megabyte)."""
-    namespace = b'="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-    rels = (
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="r1" Target="word/document.xml" Type="http://schemas.openxmlformats'
-        '.org/officeDocument/2006/relationships/officeDocument"/></Relationships>'
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("_rels/.rels", rels)
-        with archive.open("word/document.xml", "w", force_zip64=True) as body:
-            body.write(b"<%s:document xmlns:%s%s><%s:body>" % (prefix, prefix, namespace, prefix))
-            block = paragraphs * 10_000
-            for _ in range(repeat // 10_000):
-                body.write(block)
-            body.write(
-                paragraphs * (repeat % 10_000) + b"</%s:body></%s:document>" % (prefix, prefix)
-            )
-    return path
 
 
 PARAGRAPH = b"<w:p><w:r><w:t>Harbour dues are paid monthly.</w:t></w:r></w:p>"

@@ -15,9 +15,8 @@ from pypdf.generic import Fit, IndirectObject
 
 from retrieval.ingest import split_document
 from retrieval.ingest.formats import ReaderOptions, UnreadableFile, pdf
+from tests.support.documents import Line, write_pdf
 
-# (x, y, font size, text) for each line: A4, y from the bottom.
-Line = tuple[float, float, float, str]
 HEADER: Line = (72, 800, 9, "Ocean Studies Quarterly - Volume 12")
 
 PAGE_1: list[Line] = [
@@ -39,47 +38,6 @@ PAGE_2: list[Line] = [
     (72, 670, 11, "cycle of spring and neap tides."),
     (290, 40, 9, "2"),
 ]
-
-
-def write_pdf(path: Path, pages: list[list[Line]], info: dict[str, str] | None = None) -> Path:
-    """Writes a minimal valid PDF: one Helvetica text object per line."""
-
-    def escape(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]  # pages: filled below
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")  # object 3
-    kids = []
-    for lines in pages:
-        stream = "\n".join(
-            f"BT /F1 {size} Tf {x} {y} Td ({escape(text)}) Tj ET" for x, y, size, text in lines
-        ).encode("latin-1")
-        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-        content = len(objects)
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % content
-        )
-        kids.append(f"{len(objects)} 0 R")
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
-    trailer_info = ""
-    if info:
-        entries = " ".join(f"/{k} ({escape(v)})" for k, v in info.items())
-        objects.append(f"<< {entries} >>".encode("latin-1"))
-        trailer_info = f" /Info {len(objects)} 0 R"
-
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{trailer_info} >>\n"
-    out += trailer.encode() + b"startxref\n%d\n%%%%EOF\n" % xref
-    path.write_bytes(bytes(out))
-    return path
 
 
 @pytest.fixture
