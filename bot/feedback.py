@@ -264,7 +264,7 @@ def _index_dir(
     if collections is None:
         if index_dir is not None:
             return Path(index_dir)
-        return default_index_dir([Path(p) for p in corpus or [default_corpus()]])
+        return default_index_dir([Path(p) for p in corpus] if corpus else [default_corpus()])
     from .collections import CollectionsPlan  # here: bot.collections imports this module
     from .config import ConfigurationError
 
