@@ -96,7 +96,10 @@ def no_collection(name: str) -> str:
 
 def documents_list(name: str, files: Sequence[tuple[str, str, int]]) -> str:
     """``/docs``: the collection's files, each with its title and passages."""
-    lines = [f"• {file} — {title} ({passages} passages)" for file, title, passages in files]
+    lines = [
+        f"• {file} — {title} ({passages} passage{'s' if passages != 1 else ''})"
+        for file, title, passages in files
+    ]
     return f"Documents of “{name}”:\n" + "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ import io
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 from rich.console import Console
 
 from bot.answer import Answer, AnswerComposer
@@ -101,6 +102,8 @@ def test_any_corpus_text_is_shown_safely(
     assert not unsafe_characters(output)
     shown = "".join(without_rich_codes(output).split())
     for part in (f"Q: x{question}", f"1. {title}", text, provider, url, f"cannot read {source}"):
+        if cell_len(part) == 0:
+            continue  # nothing a terminal could show (e.g. a lone skin-tone modifier)
         assert visible_part(part) in shown, part
 
 
