@@ -8,6 +8,7 @@ import statistics
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,15 +186,18 @@ def run_load(
     per_user: int,
     duration: float,
     threads: int = 16,
+    pool_of: Callable[[int], list[tuple[str, tuple[str, ...]]]] | None = None,
 ) -> list[Sent]:
     """``len(users) * per_user`` questions spread evenly over ``duration`` seconds, each
-    user asking ``per_user`` of the dev set's answerable questions (round robin, so
-    neighbours in time ask different things). Returns what was sent."""
-    pool_questions = answerable_questions()
+    user asking ``per_user`` of its pool's questions (by default the dev set's
+    answerable ones; round robin, so neighbours in time ask different things). Returns
+    what was sent."""
+    dev_set = answerable_questions()
     plan = []
     for round_ in range(per_user):
         for n, user in enumerate(users):
-            question, answers = pool_questions[(n * per_user + round_) % len(pool_questions)]
+            pool = pool_of(user) if pool_of is not None else dev_set
+            question, answers = pool[(n * per_user + round_) % len(pool)]
             plan.append((user, question, answers))
     total = len(plan)
     start = time.monotonic()
