@@ -7,6 +7,8 @@ Usage: ``python -m benchmarks._child MODE PATH QUESTION`` with MODE one of
   the question;
 * ``floor-memory``: the same plus ``faiss.read_index(PATH)`` of a flat index of the
   vectors and one ``search`` (PATH: ``MODEL_DIR::FLAT_INDEX``);
+* ``collections``: open every collection of a ``--collections`` file (PATH) as the
+  bot does (one shared model) and answer QUESTION in each;
 * ``read``: read one corpus file (PATH) and split it into passages, as indexing does
   (the hostile-inputs benchmark; QUESTION is ignored). Also reports the documents and
   passages it gave, the first warning, and the RSS before reading.
@@ -67,6 +69,20 @@ def main(mode: str, path: str, question: str = "") -> dict[str, Any]:
         if index is not None:
             index.search(vector, 3)
             lap("search")
+    elif mode == "collections":
+        from pathlib import Path
+
+        from bot.collections import Collections, CollectionsPlan
+        from bot.config import BotConfig
+
+        lap("import")
+        plan = CollectionsPlan.read(Path(path))
+        opened = Collections.open(plan, BotConfig(collections=Path(path)))
+        lap("open_index")
+        for collection in opened:
+            assert collection.composer.answer(question).question
+        lap("first_search")
+        opened.close()
     elif mode == "read":
         extra = read(path, lap)
     else:

@@ -9,15 +9,23 @@ own address space. ``ru_maxrss`` is recorded too but not used: Linux carries it 
   encode and one ``IndexFlatIP.search``.
 
 Target: project peak <= floor peak + 1.5 x the vectors' size.
+
+Collections (issue 15): one process serving 5 collections of the same size (copies of
+one index, as a team's bot opens them: ``Collections.open`` of a ``--collections``
+file, one question answered in each) against the project with one. The model is shared,
+so each collection past the first may cost its index only: at most 2.5 x its vectors
+(the vectors themselves, plus the 1.5 x the single-index target allows).
 """
 
 from __future__ import annotations
 
+import shutil
 import statistics
 from typing import Any
 
 import faiss
 import numpy as np
+import yaml
 
 from retrieval import Retriever
 
@@ -34,6 +42,9 @@ from .common import (
 
 NAME = "memory"
 VECTOR_FACTOR = 1.5
+#: Collections served by one process, and what each one past the first may cost.
+COLLECTIONS = 5
+COLLECTION_FACTOR = 2.5
 MB = 1024 * 1024
 
 
@@ -101,11 +112,71 @@ def run(ctx: Context) -> dict[str, Any]:
         )
         for s, r in rows.items()
     ]
+    teams = collections_memory(ctx, repeats)
+    print_table(
+        f"4b. peak RSS, {COLLECTIONS} collections in one process (MB)",
+        ["passages each", "vectors each", "one", f"{COLLECTIONS}", "per extra", "limit"],
+        [
+            (
+                teams["passages_each"],
+                teams["vectors_mb_each"],
+                teams["one_peak_mb"],
+                teams["all_peak_mb"],
+                teams["per_extra_mb"],
+                teams["limit_mb"],
+            )
+        ],
+    )
+    targets.append(
+        Target(
+            f"peak RSS of {COLLECTIONS} collections of {teams['passages_each']:,}, MB "
+            f"(<= one + {COLLECTIONS - 1} x {COLLECTION_FACTOR} x vectors)",
+            teams["all_peak_mb"],
+            teams["limit_mb"],
+            "<=",
+        )
+    )
     notes = [
         f"Medians of {repeats} fresh processes each; peak RSS is VmHWM, which counts "
         "mapped file pages that were touched (the project memory-maps vectors and "
         "FAISS)."
     ]
-    result = {"sizes": rows}
+    result = {"sizes": rows, "collections": teams}
     write_result(ctx, NAME, result, targets, notes)
     return result
+
+
+def collections_memory(ctx: Context, repeats: int) -> dict[str, Any]:
+    """Peak RSS of one process serving :data:`COLLECTIONS` collections of
+    ``cold_size`` passages each (copies of one index), against one."""
+    corpus = build_corpus(ctx.profile.cold_size, ctx.cache, ctx.config)
+    index_dir = build_index(ctx, corpus)
+    _, nbytes = flat_index_file(str(index_dir))
+    root = ctx.cache / "teams" / index_dir.name
+    collections = {}
+    for n in range(COLLECTIONS):
+        copy = root / f"index-{n}"
+        if not copy.exists():
+            shutil.copytree(index_dir, copy)
+        collections[f"c{n}"] = {"path": str(corpus.folder), "index_dir": str(copy)}
+    files = []
+    for count in (1, COLLECTIONS):
+        path = root / f"teams-{count}.yaml"
+        chosen = dict(list(collections.items())[:count])
+        path.write_text(yaml.safe_dump({"collections": chosen}), encoding="utf-8")
+        files.append(str(path))
+    one = statistics.median(
+        spawn("collections", files[0])["peak_rss_bytes"] for _ in range(repeats)
+    )
+    every = statistics.median(
+        spawn("collections", files[1])["peak_rss_bytes"] for _ in range(repeats)
+    )
+    limit = one + (COLLECTIONS - 1) * COLLECTION_FACTOR * nbytes
+    return {
+        "passages_each": len(corpus),
+        "vectors_mb_each": round(nbytes / MB, 2),
+        "one_peak_mb": round(one / MB, 1),
+        "all_peak_mb": round(every / MB, 1),
+        "per_extra_mb": round((every - one) / (COLLECTIONS - 1) / MB, 1),
+        "limit_mb": round(limit / MB, 1),
+    }

@@ -87,6 +87,9 @@ def test_memory(results: Path) -> None:
     for row in data["sizes"].values():
         _positive(row["project_peak_mb"], row["floor_peak_mb"], row["vectors_mb"])
         assert row["limit_mb"] > row["floor_peak_mb"]
+    teams = data["collections"]
+    _positive(teams["one_peak_mb"], teams["all_peak_mb"], teams["vectors_mb_each"])
+    assert teams["all_peak_mb"] >= teams["one_peak_mb"] * 0.9  # five indexes, not fewer
 
 
 def test_concurrency(results: Path) -> None:
