@@ -75,13 +75,8 @@ class DocumentHandlers(ChatHandlers):
             message, context.bot.id, context.bot.username
         ):
             return  # a file shared in the group, not sent to the bot
-        if not await self._admitted(update, context, count=False):
-            return
-        collection = await self._collection(update, context)
+        collection = await self._managed_collection(update, context)
         if collection is None:
-            return
-        if not await self._is_chat_admin(update, context):
-            await self._notify(update, context, texts.CHAT_ADMINS_ONLY)
             return
         document = message.document
         try:
@@ -123,6 +118,19 @@ class DocumentHandlers(ChatHandlers):
             await _edit(progress, texts.upload_progress(name, "indexing…"))
             return await loop.run_in_executor(None, add_document, collection, path, name)
 
+    async def _managed_collection(self, update: Update, context: Context) -> Collection | None:
+        """The chat's collection, if the update's user may change its documents (else
+        None, after saying why)."""
+        if not await self._admitted(update, context, count=False):
+            return None
+        collection = await self._collection(update, context)
+        if collection is None:
+            return None
+        if not await self._is_chat_admin(update, context):
+            await self._notify(update, context, texts.CHAT_ADMINS_ONLY)
+            return None
+        return collection
+
     # ------------------------------------------------------------------ listing
 
     async def on_docs(self, update: Update, context: Context) -> None:
@@ -138,13 +146,8 @@ class DocumentHandlers(ChatHandlers):
 
     async def on_forget(self, update: Update, context: Context) -> None:
         """``/forget NAME`` (the chat's admins): asks to confirm removing a document."""
-        if not await self._admitted(update, context, count=False):
-            return
-        collection = await self._collection(update, context)
+        collection = await self._managed_collection(update, context)
         if collection is None:
-            return
-        if not await self._is_chat_admin(update, context):
-            await self._notify(update, context, texts.CHAT_ADMINS_ONLY)
             return
         name = " ".join(context.args or []).strip()
         if not name:
