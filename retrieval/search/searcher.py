@@ -4,7 +4,7 @@ the no-answer decision, duplicate removal and the answering sentence."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,7 +84,7 @@ class Searcher:
         first use: it reads the collection's words and the language's dictionary)."""
         if self._spelling is None:
             english = self.config.language == "en"
-            dictionary = english_dictionary() if english else frozenset[str]()
+            dictionary: Collection[str] = english_dictionary() if english else frozenset()
             self._spelling = SpellingCorrector(self.index.lexical, dictionary)
         return self._spelling
 
