@@ -198,7 +198,7 @@ def child_project(corpus: Path, questions: Path, work: Path) -> dict[str, Any]:
     config = RetrievalConfig()
     index_dir = work / "index"
     shutil.rmtree(index_dir, ignore_errors=True)
-    encoder = Encoder(config.model, config.batch_size)
+    encoder = Encoder.of(config)
     encoder.encode(["warm up the model"])
     started = time.perf_counter()
     retriever = Retriever.from_corpus(corpus, index_dir, config, encoder=encoder)

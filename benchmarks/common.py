@@ -584,7 +584,7 @@ class CachingEncoder(Encoder):
     def __init__(
         self, config: RetrievalConfig, cache: VectorCache, variants: dict[str, str]
     ) -> None:
-        super().__init__(config.model, config.batch_size)
+        super().__init__(config.model, config.batch_size, config.encoder)
         self.cache = cache
         self.span_cache = SpanCache(cache.folder, config.model)
         self.variants = variants

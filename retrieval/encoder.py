@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm.auto import tqdm
 
-from .config import DEFAULT_MODEL
+from .config import DEFAULT_ENCODER, DEFAULT_MODEL, RetrievalConfig
 from .errors import ConfigError
+from .onnx_encoder import BACKENDS, OnnxModel
 
 if TYPE_CHECKING:
     import torch
@@ -38,28 +39,49 @@ class Encoder:
     Args:
         model: a sentence-transformers model name or local path.
         batch_size: texts per forward pass.
+        backend: what runs the model's forward pass: ``onnx`` (ONNX Runtime, the same
+            vectors as torch; see :mod:`.onnx_encoder`), ``torch`` (sentence-transformers)
+            or ``onnx-int8`` (int8 weights: close vectors, not the same).
+
+    Raises:
+        ConfigError: an unknown backend.
     """
 
-    def __init__(self, model: str, batch_size: int = 64) -> None:
+    def __init__(self, model: str, batch_size: int = 64, backend: str = DEFAULT_ENCODER) -> None:
+        if backend not in BACKENDS:
+            raise ConfigError(f"encoder must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.name = model
         self.batch_size = batch_size
-        self._model: SentenceTransformer | None = None
+        self.backend = backend
+        self._model: SentenceTransformer | OnnxModel | None = None
+
+    @classmethod
+    def of(cls, config: RetrievalConfig) -> Encoder:
+        """The encoder ``config`` asks for (its model, batch size and backend)."""
+        return cls(config.model, config.batch_size, config.encoder)
 
     @property
-    def model(self) -> SentenceTransformer:
+    def model(self) -> SentenceTransformer | OnnxModel:
         """The loaded model; loading is deferred until something needs encoding."""
         if self._model is None:
             self._model = self._load()
         return self._model
 
-    def _load(self) -> SentenceTransformer:
-        from sentence_transformers import SentenceTransformer
+    def _load(self) -> SentenceTransformer | OnnxModel:
         from transformers.utils import logging as transformers_logging
 
         # "Loading weights" progress bars on every start are not the user's concern.
         transformers_logging.disable_progress_bar()
 
         path = resolve_model(self.name)
+        if self.backend != "torch":
+            if not Path(path).is_dir():
+                raise ConfigError(
+                    f"encoder {self.backend!r} needs the model {self.name!r} as a local folder"
+                )
+            return OnnxModel(path, quantized=self.backend == "onnx-int8")
+        from sentence_transformers import SentenceTransformer
+
         try:
             # Weights come from disk: nothing is ever fetched from a hub at run time.
             model = SentenceTransformer(path, device="cpu", local_files_only=True)
@@ -71,8 +93,12 @@ class Encoder:
     @property
     def dimension(self) -> int:
         # sentence-transformers 5 renamed the method; accept both.
-        getter = getattr(self.model, "get_embedding_dimension", None)
-        dim = getter() if getter else self.model.get_sentence_embedding_dimension()
+        model = self.model
+        if isinstance(model, OnnxModel):
+            dim: int | None = model.get_embedding_dimension()
+        else:
+            getter = getattr(model, "get_embedding_dimension", None)
+            dim = getter() if getter else model.get_sentence_embedding_dimension()
         if dim is None:
             raise ConfigError(f"model {self.name!r} does not report its embedding size")
         return int(dim)
@@ -232,6 +258,8 @@ class Encoder:
         return np.concatenate(parts).astype(np.float32, copy=False)
 
     def _encode_with_library(self, texts: list[str]) -> np.ndarray:
+        if isinstance(self.model, OnnxModel):  # it has no prompts: never called for it
+            raise ConfigError("the onnx encoder cannot add a model's prompts")
         vectors = self.model.encode(
             texts,
             batch_size=self.batch_size,

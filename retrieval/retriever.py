@@ -79,7 +79,7 @@ class Retriever:
         self._index = index
         #: The model (loaded on first use); pass it on to share one model between
         #: retrievers (e.g. a rebuilt index, or several collections).
-        self.encoder = encoder or Encoder(index.config.model, index.config.batch_size)
+        self.encoder = encoder or Encoder.of(index.config)
         self._searcher = Searcher(index, self.encoder)
         #: How many passages the call that made this retriever embedded.
         self.embedded = 0
@@ -114,7 +114,7 @@ class Retriever:
         paths = _paths(corpus)
         config = config or RetrievalConfig()
         target = Path(index_dir) if index_dir is not None else default_index_dir(paths)
-        encoder = encoder or Encoder(config.model, config.batch_size)
+        encoder = encoder or Encoder.of(config)
         builder = IndexBuilder(target, config, encoder)
         files = discover(paths)
         resolved = [str(Path(p).resolve()) for p in paths]

@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def encoder() -> Encoder:
     """The real all-MiniLM-L6-v2, loaded once (lazily, when first used)."""
     config = RetrievalConfig()
-    return Encoder(config.model, config.batch_size)
+    return Encoder.of(config)
 
 
 @pytest.fixture(scope="session")

@@ -303,6 +303,8 @@ class IndexBuilder:
             sources={p.file.source: p.file.content_hash for p in parts},
             corpus=corpus,
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            encoder=self.config.encoder,
+            vectors=self.config.vector_precision,
         )
         layout.write_json(tmp / layout.MANIFEST, asdict(manifest))
         logger.info("indexed %d passages from %d documents", len(passages), len(infos))

@@ -81,6 +81,10 @@ class Manifest:
     corpus: list[str] = field(default_factory=list)
     created: str = ""
     dense: str = ""  # the FAISS index, as a factory string ("Flat", "IVF400,Flat")
+    # What ran the model ("torch", "onnx", "onnx-int8"), and which vectors it made:
+    # "fp32" (torch and onnx: the same vectors, interchangeable) or "int8".
+    encoder: str = ""
+    vectors: str = ""
 
     @classmethod
     def read(cls, path: Path) -> Manifest:

@@ -74,8 +74,12 @@ def test_a_file_that_cannot_be_indexed_is_refused_with_its_reason(tmp_path: Path
 @pytest.fixture
 def handbook(tmp_path: Path, encoder: Encoder) -> Collection:
     shutil.copytree(HANDBOOK, tmp_path / "handbook")
-    plan = CollectionsPlan.read(tmp_path)
-    opened = Collections.open(plan, BotConfig(collections=tmp_path), encoder)
+    teams = tmp_path / "teams.yaml"
+    teams.write_text(
+        "collections:\n  handbook: {path: handbook, index_dir: index}\n", encoding="utf-8"
+    )
+    plan = CollectionsPlan.read(teams)
+    opened = Collections.open(plan, BotConfig(collections=teams), encoder)
     collection = opened.get("handbook")
     assert collection is not None
     yield collection

@@ -1,0 +1,82 @@
+"""The ONNX Runtime backends of the encoder against torch, on the real model: the same
+vectors (question, passage, long passage read in windows, sentence spans) for ``onnx``,
+close ones for ``onnx-int8``; the export is cached; other models are refused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval import ConfigError, Encoder, RetrievalConfig
+from retrieval.encoder import resolve_model
+from retrieval.onnx_encoder import OnnxModel, onnx_file
+
+TEXTS = [
+    "Who invested in Pateo?",
+    "Pateo Connect+ develops in-car operating systems and connected-car software for "
+    "carmakers; Xiaomi led its latest funding round.",
+    # Longer than the model reads at once: encoded in windows.
+    "The Zorblax 9000 is a purple research submarine built in Reykjavik in 2031. " * 40,
+]
+SPANS = [[(0, 22)], [(0, 60), (61, 118)], [(0, 76), (2000, 2076)]]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A per-user cache of the module's own (the export is made once here)."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def torch_vectors() -> tuple[np.ndarray, np.ndarray]:
+    """The reference: sentence-transformers on torch."""
+    torch = Encoder(RetrievalConfig().model, backend="torch")
+    return torch.encode_with_spans(TEXTS, SPANS, progress=False)
+
+
+@pytest.mark.parametrize(("backend", "least"), [("onnx", 0.9999), ("onnx-int8", 0.98)])
+def test_vectors_match_torch(
+    cache: Path, torch_vectors: tuple[np.ndarray, np.ndarray], backend: str, least: float
+) -> None:
+    encoder = Encoder(RetrievalConfig().model, backend=backend)
+    vectors, spans = encoder.encode_with_spans(TEXTS, SPANS, progress=False)
+    reference, reference_spans = torch_vectors
+    assert vectors.dtype == np.float32 and vectors.shape == reference.shape
+    assert np.min(np.sum(vectors * reference, axis=1)) >= least
+    cosines = np.sum(spans.astype(np.float32) * reference_spans.astype(np.float32), axis=1)
+    assert np.min(cosines) >= least - 0.002  # float16 storage of span vectors
+    alone = encoder.encode(TEXTS[:1], progress=False)
+    assert float(alone[0] @ reference[0]) >= least
+    assert encoder.dimension == reference.shape[1]
+
+
+def test_the_export_is_cached(cache: Path) -> None:
+    folder = Path(resolve_model(RetrievalConfig().model))
+    first = onnx_file(folder)
+    stamp = first.stat().st_mtime_ns
+    assert onnx_file(folder) == first and first.stat().st_mtime_ns == stamp
+    assert first.is_relative_to(cache / "docqa" / "onnx")
+
+
+def test_a_model_without_mean_pooling_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "1_Pooling").mkdir()
+    modules = [
+        {"idx": 0, "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+    ]
+    (tmp_path / "modules.json").write_text(json.dumps(modules), encoding="utf-8")
+    pooling = {"word_embedding_dimension": 8, "pooling_mode_cls_token": True}
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(pooling), encoding="utf-8")
+    with pytest.raises(ConfigError, match="mean-pooled models only"):
+        OnnxModel(str(tmp_path))
+    with pytest.raises(ConfigError, match="encoder must be"):
+        Encoder("x", backend="tensorflow")
+    with pytest.raises(ConfigError, match="encoder must be"):
+        RetrievalConfig(encoder="gpu")
