@@ -33,6 +33,7 @@ BENCHMARKS = (
     "scale",
     "hostile",
     "conversation",
+    "encoders",
 )
 
 

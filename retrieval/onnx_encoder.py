@@ -112,9 +112,7 @@ def onnx_file(folder: Path, quantized: bool = False) -> Path:
         logger.info("quantising the ONNX model to int8 (once)")
         with tempfile.TemporaryDirectory(dir=cache) as work:
             staged = Path(work) / "model.onnx"
-            quantize_dynamic(
-                str(fp32), str(staged), weight_type=QuantType.QInt8, per_channel=True
-            )
+            quantize_dynamic(str(fp32), str(staged), weight_type=QuantType.QInt8, per_channel=True)
             os.replace(staged, int8)
     return int8
 

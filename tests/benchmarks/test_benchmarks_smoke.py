@@ -144,3 +144,14 @@ def test_conversation(results: Path) -> None:
     _positive(data["alone"]["p50_ms"], data["in_conversation"]["p50_ms"], data["ratio"])
     checks = data["checks"]
     assert checks["with the checks"]["n"] == checks["without"]["n"] == 20
+
+
+def test_encoders(results: Path) -> None:
+    data = _load(results, "encoders")
+    rows = data["backends"]
+    assert set(rows) == {"torch", "onnx", "onnx-int8"}
+    for row in rows.values():
+        _positive(row["question_ms"]["p50"], row["passages_per_s"])
+        assert 0.9 <= row["cosine_to_torch"]["min"] <= 1.0001
+    assert rows["onnx"]["cosine_to_torch"]["min"] >= 0.999
+    assert (results / "encoders.png").stat().st_size > 0
