@@ -151,7 +151,7 @@ def test_encoders(results: Path) -> None:
     rows = data["backends"]
     assert set(rows) == {"torch", "onnx", "onnx-int8"}
     for row in rows.values():
-        _positive(row["question_ms"]["p50"], row["passages_per_s"])
+        _positive(row["question_ms"]["p50_ms"], row["passages_per_s"])
         assert 0.9 <= row["cosine_to_torch"]["min"] <= 1.0001
     assert rows["onnx"]["cosine_to_torch"]["min"] >= 0.999
     assert (results / "encoders.png").stat().st_size > 0

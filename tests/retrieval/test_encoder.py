@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+
+from retrieval import Encoder
+from retrieval.config import DEFAULT_MODEL
 
 
 def test_span_vectors_come_from_the_same_pass_as_the_text_vectors(encoder):
@@ -33,9 +37,13 @@ def test_a_text_longer_than_the_model_reads_is_read_in_windows(encoder):
     assert np.isclose(np.linalg.norm(whole[0]), 1.0, atol=1e-5)
 
 
-def test_encoding_matches_sentence_transformers_own_encode(encoder):
-    # encode() calls the tokenizer and modules directly (faster per question); it must
-    # give what the library's encode() gives, for short and truncated texts alike.
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_encoding_matches_sentence_transformers_own_encode(backend: str) -> None:
+    # encode() calls the tokenizer and modules directly (faster per question), or the
+    # model's ONNX graph; it must give what the library's encode() gives, for short and
+    # truncated texts alike.
     texts = ["Who invested in Pateo?", "Harbour news\nThe ferry leaves at seven.", "word " * 600]
-    library = encoder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
-    assert np.allclose(encoder.encode(texts, progress=False), library, atol=1e-5)
+    library = Encoder(DEFAULT_MODEL, backend="torch").model
+    expected = library.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    encoder = Encoder(DEFAULT_MODEL, backend=backend)
+    assert np.allclose(encoder.encode(texts, progress=False), expected, atol=1e-5)
