@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Names the way the graph is made (part of the cached file's name): a change here
+#: exports anew instead of reusing an older graph.
+EXPORT_VERSION = 2
 #: The backends, and whether their vectors match torch's (to float precision).
 BACKENDS = {"torch": True, "onnx": True, "onnx-int8": False}
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -98,21 +102,30 @@ def onnx_file(folder: Path, quantized: bool = False) -> Path:
         ConfigError: it cannot be exported.
     """
     cache = _cache_dir(folder)
-    fp32 = cache / "model.onnx"
+    fp32 = cache / f"model-{EXPORT_VERSION}.onnx"
     if not fp32.exists():
         _export(folder, fp32)
     if not quantized:
         return fp32
     # Per-channel weights: per-tensor ones gave cosines to torch's vectors of 0.93-0.97
     # on the dev questions and seeds, per-channel 0.986-0.997 (median 0.994).
-    int8 = cache / "model-int8-per-channel.onnx"
+    int8 = cache / f"model-{EXPORT_VERSION}-int8-per-channel.onnx"
     if not int8.exists():
+        import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         logger.info("quantising the ONNX model to int8 (once)")
         with tempfile.TemporaryDirectory(dir=cache) as work:
             staged = Path(work) / "model.onnx"
-            quantize_dynamic(str(fp32), str(staged), weight_type=QuantType.QInt8, per_channel=True)
+            # From the plain graph: the quantiser cannot type the fused kernels' outputs,
+            # nor some of eager attention's reshapes without a default type.
+            quantize_dynamic(
+                str(cache / f"model-{EXPORT_VERSION}-plain.onnx"),
+                str(staged),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )
             os.replace(staged, int8)
     return int8
 
@@ -125,7 +138,15 @@ def _export(folder: Path, target: Path) -> None:
 
     logger.info("exporting the model to ONNX (once; cached in %s)", target.parent)
     try:
-        model = SentenceTransformer(str(folder), device="cpu", local_files_only=True).eval()
+        # Eager attention exports the classic attention pattern, which ONNX Runtime's
+        # optimiser fuses into its Attention kernel; the default (SDPA) exports a graph
+        # it cannot fuse, 1.4 x slower on batches of passages.
+        model = SentenceTransformer(
+            str(folder),
+            device="cpu",
+            local_files_only=True,
+            model_kwargs={"attn_implementation": "eager"},
+        ).eval()
         transformer = model[0].auto_model
     except Exception as exc:  # the library raises many types for a bad model
         raise ConfigError(f"cannot load the model to export it: {exc}") from exc
@@ -162,7 +183,26 @@ def _export(folder: Path, target: Path) -> None:
                 )
         except Exception as exc:
             raise ConfigError(f"cannot export the model to ONNX: {exc}") from exc
+        shutil.copyfile(staged, target.with_name(f"{target.stem}-plain.onnx"))
+        _fuse(staged, transformer.config)
         os.replace(staged, target)
+
+
+def _fuse(path: Path, config: Any) -> None:
+    """Fuses the graph's attention, layer norms and GELUs into ONNX Runtime's kernels
+    (``onnxruntime.transformers``, for BERT-like models), in place. A model it does not
+    know keeps its plain graph, which gives the same vectors, only slower."""
+    from onnxruntime.transformers import optimizer
+
+    heads = int(getattr(config, "num_attention_heads", 0))
+    hidden = int(getattr(config, "hidden_size", 0))
+    try:
+        fused = optimizer.optimize_model(
+            str(path), model_type="bert", num_heads=heads, hidden_size=hidden
+        )
+        fused.save_model_to_file(str(path))
+    except Exception as exc:  # an unknown architecture: keep the plain graph
+        logger.info("ONNX graph left unfused (%s)", exc)
 
 
 def _pooling(folder: Path) -> dict[str, Any]:
