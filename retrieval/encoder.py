@@ -68,11 +68,6 @@ class Encoder:
         return self._model
 
     def _load(self) -> SentenceTransformer | OnnxModel:
-        from transformers.utils import logging as transformers_logging
-
-        # "Loading weights" progress bars on every start are not the user's concern.
-        transformers_logging.disable_progress_bar()
-
         path = resolve_model(self.name)
         if self.backend != "torch":
             if not Path(path).is_dir():
@@ -81,6 +76,10 @@ class Encoder:
                 )
             return OnnxModel(path, quantized=self.backend == "onnx-int8")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # "Loading weights" progress bars on every start are not the user's concern.
+        transformers_logging.disable_progress_bar()
 
         try:
             # Weights come from disk: nothing is ever fetched from a hub at run time.
@@ -245,6 +244,15 @@ class Encoder:
         return {"token_embeddings": tokens, "sentence_embedding": sentences, **features}
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        model = self.model
+        if isinstance(model, OnnxModel):  # numpy alone: no torch at query time
+            embedded = [
+                model.embed(texts[start : start + self.batch_size])
+                for start in range(0, len(texts), self.batch_size)
+            ]
+            found = [p for p in embedded if p is not None]
+            if len(found) == len(embedded):
+                return np.concatenate(found)
         if getattr(self.model, "default_prompt_name", None):
             # encode() adds the model's default prompt, which the plain forward would not.
             return self._encode_with_library(texts)

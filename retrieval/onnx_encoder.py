@@ -59,14 +59,15 @@ class OnnxModel:
 
     def __init__(self, path: str, quantized: bool = False, threads: int | None = None) -> None:
         import onnxruntime
-        from transformers import AutoTokenizer
 
         folder = Path(path)
+        self.folder = folder
         self.pooling = _pooling(folder)
         self.max_seq_length = int(
             _read_json(folder / "sentence_bert_config.json", {}).get("max_seq_length", 256)
         )
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        self._tokenizer: Any = None  # transformers' (imports torch): for spans only
+        self._fast = _fast_tokenizer(folder, self.max_seq_length)
         file = onnx_file(folder, quantized)
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -82,6 +83,35 @@ class OnnxModel:
         """The size of the vectors."""
         return int(self.pooling["word_embedding_dimension"])
 
+    @property
+    def tokenizer(self) -> Any:
+        """transformers' tokenizer of the model (what the span pooling of indexing
+        needs: character offsets, windows, torch tensors); loaded on first use."""
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+
+            self._tokenizer = AutoTokenizer.from_pretrained(str(self.folder), local_files_only=True)
+        return self._tokenizer
+
+    def embed(self, texts: list[str]) -> np.ndarray | None:
+        """The normalised mean-pooled vectors of ``texts``, each cut at what the model
+        reads, with numpy alone: a question is encoded without importing torch or
+        transformers (1.6 s of a cold start). None when the model ships no
+        ``tokenizer.json`` for the fast tokenizer (then :meth:`__call__` serves)."""
+        if self._fast is None:
+            return None
+        encodings = self._fast.encode_batch(texts)
+        feeds = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        tokens = self.session.run(None, {name: feeds[name] for name in self._inputs})[0]
+        mask = feeds["attention_mask"][..., None].astype(tokens.dtype)
+        mean = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+        norms = np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        return np.asarray(mean / norms, dtype=np.float32)
+
     def __call__(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """The token embeddings and their masked mean, as the torch model returns them
         (the caller normalises)."""
@@ -92,6 +122,24 @@ class OnnxModel:
         mask = features["attention_mask"].unsqueeze(-1).to(tokens.dtype)
         mean = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
         return {"token_embeddings": tokens, "sentence_embedding": mean, **features}
+
+
+def _fast_tokenizer(folder: Path, max_length: int) -> Any:
+    """The model's ``tokenizer.json`` in the ``tokenizers`` library, truncating at
+    ``max_length`` and padding to the longest text, as transformers' tokenizer is
+    called for a question (None if the model has no such file)."""
+    path = folder / "tokenizer.json"
+    if not path.is_file():
+        return None
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_length=max_length)
+    config = _read_json(folder / "tokenizer_config.json", {})
+    pad_token = str(config.get("pad_token", "[PAD]"))
+    pad_id = tokenizer.token_to_id(pad_token)
+    tokenizer.enable_padding(pad_id=pad_id if pad_id is not None else 0, pad_token=pad_token)
+    return tokenizer
 
 
 def onnx_file(folder: Path, quantized: bool = False) -> Path:
@@ -135,7 +183,9 @@ def _export(folder: Path, target: Path) -> None:
     exporter; the file appears whole or not at all."""
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars: not the user's
     logger.info("exporting the model to ONNX (once; cached in %s)", target.parent)
     try:
         # Eager attention exports the classic attention pattern, which ONNX Runtime's
