@@ -80,6 +80,7 @@ def test_cold_start(results: Path) -> None:
     data = _load(results, "cold_start")
     _positive(data["project"]["to_answer_s"], data["floor"]["to_answer_s"], data["ratio"])
     assert "first_search" in data["project"]["phases_s"]
+    _positive(data["console_prompt_s"])
 
 
 def test_memory(results: Path) -> None:
