@@ -19,6 +19,7 @@ import contextlib
 import json
 import statistics
 import subprocess
+import tempfile
 import time
 from typing import Any
 
@@ -79,11 +80,13 @@ def console_prompt_s(corpus: Any, index_dir: str, timeout: float = 60.0) -> floa
         "--index-dir",
         index_dir,
     ]
+    # Its input history goes to a folder of its own, not the user's.
+    env = {**subprocess_env(), "XDG_STATE_HOME": tempfile.mkdtemp(prefix="docqa-console-")}
     started = time.monotonic()
     pid, fd = pty.fork()
     if pid == 0:  # the child: the console, in the project's folder and environment
         os.chdir(ROOT)
-        os.execve(command[0], command, subprocess_env())
+        os.execve(command[0], command, env)
     screen = b""
     try:
         while time.monotonic() - started < timeout:
