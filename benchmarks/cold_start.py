@@ -66,9 +66,6 @@ def spawn(mode: str, path: str, question: str = QUESTION) -> dict[str, Any]:
 def console_prompt_s(corpus: Any, index_dir: str, timeout: float = 60.0) -> float:
     """Seconds from starting ``python -m bot --console`` in a pseudo-terminal to its
     prompt on the screen (then it is told ``/quit``)."""
-    import os
-    import pty
-    import select
 
     command = [
         python(),
@@ -80,8 +77,17 @@ def console_prompt_s(corpus: Any, index_dir: str, timeout: float = 60.0) -> floa
         "--index-dir",
         index_dir,
     ]
-    # Its input history goes to a folder of its own, not the user's.
-    env = {**subprocess_env(), "XDG_STATE_HOME": tempfile.mkdtemp(prefix="docqa-console-")}
+    with tempfile.TemporaryDirectory(prefix="docqa-console-") as state:
+        # Its input history goes to a folder of its own, not the user's.
+        env = {**subprocess_env(), "XDG_STATE_HOME": state}
+        return _prompt_s(command, env, timeout)
+
+
+def _prompt_s(command: list[str], env: dict[str, str], timeout: float) -> float:
+    import os
+    import pty
+    import select
+
     started = time.monotonic()
     pid, fd = pty.fork()
     if pid == 0:  # the child: the console, in the project's folder and environment
