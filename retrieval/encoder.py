@@ -54,6 +54,7 @@ class Encoder:
         self.batch_size = batch_size
         self.backend = backend
         self._model: SentenceTransformer | OnnxModel | None = None
+        self._torch: SentenceTransformer | None = None  # onnx: indexing's model
 
     @classmethod
     def of(cls, config: RetrievalConfig) -> Encoder:
@@ -67,6 +68,18 @@ class Encoder:
             self._model = self._load()
         return self._model
 
+    @property
+    def passage_model(self) -> SentenceTransformer | OnnxModel:
+        """The model that encodes passages with their sentences (indexing): torch for
+        ``onnx``, whose vectors are the same and which runs long padded batches faster
+        (ONNX Runtime built seeds + BBC at 0.87 x its speed, SciFact at 0.75 x); the
+        encoder's own model otherwise (``onnx-int8``'s is the fastest of all)."""
+        if self.backend != "onnx":
+            return self.model
+        if self._torch is None:
+            self._torch = self._load_torch(resolve_model(self.name))
+        return self._torch
+
     def _load(self) -> SentenceTransformer | OnnxModel:
         path = resolve_model(self.name)
         if self.backend != "torch":
@@ -75,6 +88,9 @@ class Encoder:
                     f"encoder {self.backend!r} needs the model {self.name!r} as a local folder"
                 )
             return OnnxModel(path, quantized=self.backend == "onnx-int8")
+        return self._load_torch(path)
+
+    def _load_torch(self, path: str) -> SentenceTransformer:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
@@ -170,7 +186,7 @@ class Encoder:
         """
         import torch
 
-        out, offsets, owner = self._forward(texts, offsets=True)
+        out, offsets, owner = self._forward(texts, offsets=True, model=self.passage_model)
         assert offsets is not None  # asked for
         with torch.inference_mode():
             windows = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=-1)
@@ -186,7 +202,10 @@ class Encoder:
         ]
 
     def _forward(
-        self, texts: list[str], offsets: bool = False
+        self,
+        texts: list[str],
+        offsets: bool = False,
+        model: SentenceTransformer | OnnxModel | None = None,
     ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None, torch.Tensor]:
         """The model's outputs for one batch, the tokens' character offsets (asked for
         with ``offsets``, and then every text in windows of what the model reads: its
@@ -198,11 +217,12 @@ class Encoder:
         """
         import torch
 
-        features = self.model.tokenizer(
+        model = model or self.model
+        features = model.tokenizer(
             texts,
             padding=True,
             truncation=True,
-            max_length=self.model.max_seq_length,
+            max_length=model.max_seq_length,
             return_offsets_mapping=offsets,
             return_overflowing_tokens=offsets,
             return_tensors="pt",
@@ -210,16 +230,20 @@ class Encoder:
         mapping = features.pop("offset_mapping", None)
         owner = features.pop("overflow_to_sample_mapping", None)
         if owner is None:
-            return self._run(dict(features)), mapping, torch.arange(len(texts))
-        return self._run_windows(dict(features)), mapping, owner
+            return self._run(dict(features), model), mapping, torch.arange(len(texts))
+        return self._run_windows(dict(features), model), mapping, owner
 
-    def _run(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    def _run(
+        self, features: dict[str, torch.Tensor], model: SentenceTransformer | OnnxModel
+    ) -> dict[str, torch.Tensor]:
         import torch
 
         with torch.inference_mode():
-            return dict(self.model(features))
+            return dict(model(features))
 
-    def _run_windows(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    def _run_windows(
+        self, features: dict[str, torch.Tensor], model: SentenceTransformer | OnnxModel
+    ) -> dict[str, torch.Tensor]:
         """The model on a batch of windows: the last window of a long text is short, and
         padded to the others' length it would cost as much as a full one, so windows
         of at most half the batch's length go through on their own, trimmed."""
@@ -229,12 +253,12 @@ class Encoder:
         width = mask.shape[1]
         short = mask.sum(dim=1) <= width // 2
         if not bool(short.any()) or bool(short.all()):
-            return self._run(features)
+            return self._run(features, model)
         rows = [torch.nonzero(~short).flatten(), torch.nonzero(short).flatten()]
         narrow = int(mask[rows[1]].sum(dim=1).max())
         parts = [
-            self._run({k: v[rows[0]] for k, v in features.items()}),
-            self._run({k: v[rows[1], :narrow] for k, v in features.items()}),
+            self._run({k: v[rows[0]] for k, v in features.items()}, model),
+            self._run({k: v[rows[1], :narrow] for k, v in features.items()}, model),
         ]
         tokens = torch.zeros(mask.shape[0], width, parts[0]["token_embeddings"].shape[-1])
         sentences = torch.zeros(mask.shape[0], parts[0]["sentence_embedding"].shape[-1])

@@ -6,8 +6,9 @@ On a CPU, ONNX Runtime encodes a question about three times faster than eager to
 section). The ONNX graph is exported here from the model as installed (nothing is
 downloaded), the first time it is needed, and cached in the per-user cache under a key
 of the model files' names, sizes and modification times; ``onnx-int8`` adds dynamic
-int8 quantisation of its weights (per channel). Afterwards the torch weights are never
-loaded, and a question is encoded without importing torch at all (:meth:`OnnxModel.embed`).
+int8 quantisation of its weights (per channel). A question is then encoded without
+importing torch at all (:meth:`OnnxModel.embed`); the torch model is loaded only to index
+with ``onnx`` (see :attr:`~retrieval.encoder.Encoder.passage_model`).
 
 :class:`OnnxModel` also stands in for the ``SentenceTransformer`` that
 :class:`~retrieval.encoder.Encoder` calls when indexing (span pooling): ``tokenizer``,
