@@ -153,7 +153,8 @@ def onnx_file(folder: Path, quantized: bool = False) -> Path:
     """
     cache = _cache_dir(folder)
     fp32 = cache / f"model-{EXPORT_VERSION}.onnx"
-    if not fp32.exists():
+    plain = cache / f"model-{EXPORT_VERSION}-plain.onnx"  # unfused: what int8 is made from
+    if not fp32.exists() or not plain.exists():
         _export(folder, fp32)
     if not quantized:
         return fp32
@@ -170,7 +171,7 @@ def onnx_file(folder: Path, quantized: bool = False) -> Path:
             # From the plain graph: the quantiser cannot type the fused kernels' outputs,
             # nor some of eager attention's reshapes without a default type.
             quantize_dynamic(
-                str(cache / f"model-{EXPORT_VERSION}-plain.onnx"),
+                str(plain),
                 str(staged),
                 weight_type=QuantType.QInt8,
                 per_channel=True,
@@ -235,8 +236,11 @@ def _export(folder: Path, target: Path) -> None:
                 )
         except Exception as exc:
             raise ConfigError(f"cannot export the model to ONNX: {exc}") from exc
-        shutil.copyfile(staged, target.with_name(f"{target.stem}-plain.onnx"))
+        plain = Path(work) / "plain.onnx"
+        shutil.copyfile(staged, plain)
         _fuse(staged, transformer.config)
+        # Each file appears whole (another process may be exporting too).
+        os.replace(plain, target.with_name(f"{target.stem}-plain.onnx"))
         os.replace(staged, target)
 
 
