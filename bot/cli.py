@@ -53,13 +53,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return export_main(args[1:])
     try:
         config = parse_config(argv, environ)
+        plan = CollectionsPlan.read(config.collections) if config.collections else None
     except SystemExit as exc:  # argparse has printed the usage line and why (or --help)
         return exc.code if isinstance(exc.code, int) else 2
-    except ConfigurationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        plan = CollectionsPlan.read(config.collections) if config.collections else None
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,7 +248,6 @@ class Collection:
     def __init__(self, spec: CollectionSpec, composer: AnswerComposer, config: BotConfig) -> None:
         self.spec = spec
         self.name = spec.name
-        self.config = config
         self.composer = composer
         self.service = QueryService(composer, config.workers, config.max_batch)
         self.conversations = Conversations(
@@ -372,10 +371,6 @@ class Collections:
     def bind(self, chat_id: int, collection: Collection) -> None:
         """Binds ``chat_id`` to ``collection`` (``/use``) from now on."""
         self.bindings.set(chat_id, collection.name)
-
-    def composers(self) -> Sequence[AnswerComposer]:
-        """Every collection's composer."""
-        return [c.composer for c in self]
 
     async def stop(self) -> None:
         """Stops every collection's query service."""

@@ -182,14 +182,6 @@ class FeedbackStore:
             ]
             yield {"question": question, "rejected": shown}
 
-    def votes(self) -> list[tuple[str, int]]:
-        """Every vote: the question and the vote (for reports and tests)."""
-        rows = self._db.execute(
-            "SELECT q.question, v.vote FROM votes v JOIN questions q ON q.id = v.question_id"
-            " ORDER BY v.at"
-        )
-        return [(str(q), int(v)) for q, v in rows]
-
     def close(self) -> None:
         self._db.close()
 

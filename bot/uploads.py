@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,19 +107,16 @@ def add_document(collection: Collection, path: Path, name: str) -> Added:
         staged = Path(work) / "new"
         shutil.copyfile(path, staged)
         os.replace(staged, target)  # atomic: a reload never reads half a file
-        try:
-            collection.reloader.reload(wait=True)
-        except RetrievalError as exc:
-            logger.warning("indexing %s failed: %s; putting the previous files back", name, exc)
+
+        def undo() -> None:
             if replaced:
                 os.replace(backup, target)
             else:
                 target.unlink(missing_ok=True)
-            _reload_quietly(collection)
-            raise UploadError(f"indexing failed ({exc})") from None
-    retriever = collection.composer.retriever
-    passages = sum(s.passages for s in retriever.sources() if s.file == name)
-    examples = tuple(example_questions(retriever, 2, file=name))
+
+        _reindex(collection, undo)
+    passages = sum(n for file, _, n in documents(collection) if file == name)
+    examples = tuple(example_questions(collection.composer.retriever, 2, file=name))
     return Added(name, passages, replaced, examples)
 
 
@@ -126,7 +124,7 @@ def documents(collection: Collection) -> list[tuple[str, str, int]]:
     """The collection's files: each one's name, title (its first document's) and
     passages."""
     by_file: dict[str, list[SourceInfo]] = {}
-    for source in collection.composer.retriever.sources():
+    for source in collection.composer.sources():  # read once per index
         by_file.setdefault(source.file, []).append(source)
     return [
         (file, infos[0].title, sum(i.passages for i in infos))
@@ -168,12 +166,23 @@ def forget_document(collection: Collection, file: str) -> None:
             os.replace(target, backup)
         except OSError as exc:
             raise UploadError(f"it cannot be removed ({exc.strerror or exc})") from None
-        try:
-            collection.reloader.reload(wait=True)
-        except RetrievalError as exc:
-            os.replace(backup, target)
-            _reload_quietly(collection)
-            raise UploadError(f"indexing failed ({exc})") from None
+        _reindex(collection, lambda: os.replace(backup, target))
+
+
+def _reindex(collection: Collection, undo: Callable[[], None]) -> None:
+    """Indexes the collection's folder as it now is; if that fails, ``undo`` puts the
+    folder back and it is indexed again (the index and the folder as they were).
+
+    Raises:
+        UploadError: indexing failed.
+    """
+    try:
+        collection.reloader.reload(wait=True)
+    except RetrievalError as exc:
+        logger.warning("indexing %s failed: %s; putting its files back", collection.name, exc)
+        undo()
+        _reload_quietly(collection)
+        raise UploadError(f"indexing failed ({exc})") from None
 
 
 def _reload_quietly(collection: Collection) -> None:

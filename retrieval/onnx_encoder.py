@@ -42,8 +42,6 @@ logger = logging.getLogger(__name__)
 #: Names the way the graph is made (part of the cached file's name): a change here
 #: exports anew instead of reusing an older graph.
 EXPORT_VERSION = 2
-#: The backends, and whether their vectors match torch's (to float precision).
-BACKENDS = {"torch": True, "onnx": True, "onnx-int8": False}
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 

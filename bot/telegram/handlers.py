@@ -203,17 +203,19 @@ class Handlers(ChatHandlers):
         query = update.callback_query
         if query is None:
             return
-        chat_id = query.message.chat.id if query.message is not None else None
-        request = PageRequest.decode(query.data)
-        stored = self.delivery.questions.get(request.key, chat_id) if request else None
-        collection = self.collections.get(stored.collection) if stored else None
         chat = query.message.chat if query.message is not None else None
-        if chat is None or collection is None or self.collection_of(chat) is not collection:
-            # Asked before the chat changed its collection (or forgotten): not paged
-            # from a collection the chat no longer searches.
+        request = PageRequest.decode(query.data)
+        stored = self.delivery.questions.get(request.key, chat.id) if request and chat else None
+        collection = self.collections.get(stored.collection) if stored else None
+        if chat is None or request is None or stored is None or collection is None:
             await self.delivery.tell(query, context.bot, texts.EXPIRED)
             return
-        assert chat_id is not None and request is not None and stored is not None
+        if self.collection_of(chat) is not collection:
+            # Asked before the chat changed its collection: not paged from a collection
+            # the chat no longer searches.
+            await self.delivery.tell(query, context.bot, texts.EXPIRED)
+            return
+        chat_id = chat.id
         if not self.access.allows(update.effective_user):
             await self.delivery.tell(query, context.bot, texts.NOT_ALLOWED)
             return
