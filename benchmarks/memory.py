@@ -48,6 +48,14 @@ COLLECTION_FACTOR = 2.5
 MB = 1024 * 1024
 
 
+def vector_bytes(index_dir: str) -> int:
+    """The size of an index's vectors as float32 (what the floor holds in FAISS)."""
+    retriever = Retriever.load(index_dir)
+    rows, width = retriever.vectors().shape
+    retriever.close()
+    return int(rows * width * 4)
+
+
 def flat_index_file(index_dir: str) -> tuple[str, int]:
     """Writes (once) the floor's flat FAISS index of the project's vectors; returns its
     path and the vectors' size in bytes."""
@@ -151,7 +159,7 @@ def collections_memory(ctx: Context, repeats: int) -> dict[str, Any]:
     ``cold_size`` passages each (copies of one index), against one."""
     corpus = build_corpus(ctx.profile.cold_size, ctx.cache, ctx.config)
     index_dir = build_index(ctx, corpus)
-    _, nbytes = flat_index_file(str(index_dir))
+    nbytes = vector_bytes(str(index_dir))
     root = ctx.cache / "teams" / index_dir.name
     collections = {}
     for n in range(COLLECTIONS):
