@@ -287,6 +287,7 @@ class IndexBuilder:
         np.save(tmp / layout.VECTORS, vectors)
         _save_sentences(tmp, kept, lexical)
         _save_passage_terms(tmp, passages, lexical)
+        np.save(tmp / layout.PLACES, places(passages))
         dense.save(tmp / layout.DENSE)
         (tmp / layout.LEXICAL).mkdir()
         lexical.save(tmp / layout.LEXICAL)
@@ -359,6 +360,22 @@ def _save_sentences(folder: Path, parts: list[_Part], lexical: LexicalIndex) -> 
     terms, term_offsets = lexical.span_terms(texts, per_text)
     np.save(folder / layout.SENTENCE_TERMS, terms)
     np.save(folder / layout.SENTENCE_TERM_OFFSETS, term_offsets)
+
+
+def places(passages: list[Passage]) -> np.ndarray:
+    """Each passage's place in its document, as re-ranking weighs it: its position,
+    and 1 if it opens its section (the first passage of its document, or the first
+    under another heading than the passage before), else 0. ``passages`` are in
+    document order, as split."""
+    found = np.zeros((len(passages), 2), dtype=np.int32)
+    before: Passage | None = None
+    for row, passage in enumerate(passages):
+        opens = (
+            before is None or before.source != passage.source or before.section != passage.section
+        )
+        found[row] = (passage.position, int(opens))
+        before = passage
+    return found
 
 
 def _save_passage_terms(folder: Path, passages: list[Passage], lexical: LexicalIndex) -> None:

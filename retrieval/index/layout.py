@@ -17,6 +17,8 @@
         sentence_term_offsets.npy  where each sentence's term ids start
         passage_terms.npy   each passage's (title and text) distinct BM25 term ids
         passage_term_offsets.npy   where each passage's term ids start
+        places.npy          each passage's position in its document and whether it
+                            opens its section (re-ranking's prior)
         dense.faiss         the FAISS index (dense.py: exact, or IVF above ann_threshold)
         bm25/               the bm25s index, and words.json: the collection's words
                             and their counts, for spelling correction (lexical.py)
@@ -41,7 +43,7 @@ import numpy as np
 from ..errors import IndexStateError, IndexWriteError
 
 #: Bumped whenever the on-disk layout or the passage splitting changes.
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 #: Earlier formats whose passages and vectors a build reuses: what is new since is
 #: computed from the stored passages (format 5 added the sentences' BM25 term ids,
 #: format 6 the passages'). Format 7 cut passages by section, with heading paths, and
@@ -49,8 +51,9 @@ FORMAT_VERSION = 10
 #: format 9 keeps sections with lists, code or tables whole up to ``max_section_chars``
 #: and embeds long passages in windows: the passages and vectors of earlier formats are
 #: not reused. Format 10 adds the words for spelling correction (bm25/words.json), built
-#: from format 9's stored passages.
-REUSABLE_FORMATS: tuple[int, ...] = (9,)
+#: from format 9's stored passages. Format 11 adds where each passage is in its
+#: document (places.npy), from the stored passages too.
+REUSABLE_FORMATS: tuple[int, ...] = (9, 10)
 
 MANIFEST = "manifest.json"
 CONFIG = "config.json"
@@ -63,6 +66,7 @@ SENTENCE_TERMS = "sentence_terms.npy"
 SENTENCE_TERM_OFFSETS = "sentence_term_offsets.npy"
 PASSAGE_TERMS = "passage_terms.npy"
 PASSAGE_TERM_OFFSETS = "passage_term_offsets.npy"
+PLACES = "places.npy"
 DENSE = "dense.faiss"
 LEXICAL = "bm25"
 LOCK = ".lock"  # held by the one process writing the index (lock.py)

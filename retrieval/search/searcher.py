@@ -397,7 +397,8 @@ class Searcher:
             return order, fused, {}
         sentences = self.reranker.sentences(terms, vector, rows[top])
         scores = fused.copy()
-        scores[top] = self.reranker.scores(similarity[top], sentences, lexical[top])
+        places = self.index.places[rows[top]]
+        scores[top] = self.reranker.scores(similarity[top], sentences, lexical[top], places)
         if len(rest):
             scores[rest] += scores[top].min() - fused[rest].max() - 1e-6
         reordered = np.concatenate([top[np.argsort(-scores[top], kind="stable")], rest])

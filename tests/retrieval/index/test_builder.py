@@ -103,23 +103,51 @@ def test_other_format_version_is_rebuilt(corpus, tmp_path, encoder, caplog):
     assert "format" in caplog.text and rebuilt.embedded == len(rebuilt)
 
 
-def test_format_9_is_upgraded_without_embedding_even_with_a_file_without_passages(
-    corpus, tmp_path, encoder
+@pytest.mark.parametrize("version", [9, 10])
+def test_formats_9_and_10_are_upgraded_without_embedding_even_with_a_file_without_passages(
+    corpus, tmp_path, encoder, version
 ):
-    # Format 10 adds the collection's words (bm25/words.json): made from the stored
-    # passages. A file that gave no passages (blank) is carried over as it is.
+    # Format 10 added the collection's words (bm25/words.json), format 11 the passages'
+    # places (places.npy): both made from the stored passages. A file that gave no
+    # passages (blank) is carried over as it is.
     (corpus / "blank.txt").write_text("   \n")
     index_dir = tmp_path / "index"
     first = build(corpus, index_dir, encoder)
     generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    places = np.load(generation / "places.npy")
     data = manifest(index_dir)
-    data["format_version"] = 9
+    data["format_version"] = version
     (generation / "manifest.json").write_text(json.dumps(data))
-    (generation / "bm25" / "words.json").unlink()
+    (generation / "places.npy").unlink()
+    if version == 9:
+        (generation / "bm25" / "words.json").unlink()
     upgraded = build(corpus, index_dir, encoder)
     assert upgraded.embedded == 0 and len(upgraded) == len(first)
     assert manifest(index_dir)["format_version"] == FORMAT_VERSION
     assert upgraded.search("Who invested in Pateu?").corrections  # the words are back
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    assert np.array_equal(np.load(generation / "places.npy"), places)  # and the places
+
+
+def test_each_passage_knows_its_place_in_its_document(tmp_path, encoder):
+    # Its position in the document, and whether it opens its section: the first
+    # passage of the document, or the first under another heading (re-ranking's prior).
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    # Paragraphs long enough to be passages of their own.
+    first, second, third, fourth = (
+        f"This is paragraph {n}, long enough to be a passage of its own here. " * 2
+        for n in ("one", "two", "three", "four")
+    )
+    (folder / "guide.md").write_text(
+        f"# Guide\n\n{first}\n\n## Install\n\n{second}\n\n{third}\n\n## Use\n\n{fourth}\n",
+        encoding="utf-8",
+    )
+    build(folder, tmp_path / "index", encoder, max_passage_chars=200, max_section_chars=200)
+    index = Index.open(tmp_path / "index")
+    passages = index.store.get(list(range(len(index))))
+    assert [p.section for p in passages] == [(), ("Install",), ("Install",), ("Use",)]
+    assert index.places.tolist() == [[0, 1], [1, 1], [2, 0], [3, 1]]
 
 
 @pytest.mark.parametrize("version", [4, 5, 6])

@@ -93,3 +93,29 @@ def test_scores_of_hits_past_the_rerank_depth_stay_below(harbour, tmp_path, enco
     assert len(scores) == 3 and scores == sorted(scores, reverse=True)
     # The third hit was not re-ranked; its emphasised sentence is still scored.
     assert all(h.sentence_text for h in result.hits)
+
+
+def test_a_passage_gains_for_opening_its_section_and_for_coming_early(
+    harbour, tmp_path, encoder
+):
+    placed = retriever(harbour, tmp_path / "index", encoder)
+    index = Index.open(tmp_path / "index")
+    config = placed.config
+    prior = SentenceReranker(index, config).prior(np.array([[0, 1], [3, 0], [8, 1]]))
+    assert prior.tolist() == pytest.approx(
+        [
+            config.lead_weight + config.position_weight,
+            config.position_weight / 2,
+            config.lead_weight + config.position_weight / 3,
+        ]
+    )
+    # Searching adds exactly that to each re-ranked candidate's score.
+    unplaced = Retriever.load(
+        tmp_path / "index", config.replace(lead_weight=0.0, position_weight=0.0), encoder
+    )
+    [with_places], [without] = placed.ranking([QUESTION], 10), unplaced.ranking([QUESTION], 10)
+    assert np.array_equal(with_places.rows, without.rows)
+    gained = with_places.reranked - without.reranked
+    expected = SentenceReranker(index, config).prior(index.places[with_places.rows])
+    assert gained == pytest.approx(expected, abs=1e-6)
+    assert len(set(np.round(gained, 6))) > 1  # the harbour's passages differ in place
