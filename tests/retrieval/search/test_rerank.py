@@ -95,9 +95,7 @@ def test_scores_of_hits_past_the_rerank_depth_stay_below(harbour, tmp_path, enco
     assert all(h.sentence_text for h in result.hits)
 
 
-def test_a_passage_gains_for_opening_its_section_and_for_coming_early(
-    harbour, tmp_path, encoder
-):
+def test_a_passage_gains_for_opening_its_section_and_for_coming_early(harbour, tmp_path, encoder):
     placed = retriever(harbour, tmp_path / "index", encoder)
     index = Index.open(tmp_path / "index")
     config = placed.config
