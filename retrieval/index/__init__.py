@@ -7,13 +7,14 @@
 
 from .builder import IndexBuilder
 from .dense import DenseIndex
-from .layout import FORMAT_VERSION, Manifest
+from .layout import FORMAT_VERSION, PLACE_COLUMNS, Manifest
 from .lexical import Analyzer, LexicalIndex, QuestionTerms
 from .reader import Index
 from .store import PassageStore, SourceInfo
 
 __all__ = [
     "FORMAT_VERSION",
+    "PLACE_COLUMNS",
     "Analyzer",
     "DenseIndex",
     "Index",

@@ -363,17 +363,18 @@ def _save_sentences(folder: Path, parts: list[_Part], lexical: LexicalIndex) -> 
 
 
 def places(passages: list[Passage]) -> np.ndarray:
-    """Each passage's place in its document, as re-ranking weighs it: its position,
-    and 1 if it opens its section (the first passage of its document, or the first
-    under another heading than the passage before), else 0. ``passages`` are in
-    document order, as split."""
-    found = np.zeros((len(passages), 2), dtype=np.int32)
+    """Each passage's place in its document, as re-ranking weighs it: its position; 1 if
+    it opens its section (the first passage of its document, or the first under another
+    heading than the passage before), else 0; and its document's number in the index.
+    ``passages`` are in document order, as split, each document's together."""
+    found = np.zeros((len(passages), layout.PLACE_COLUMNS), dtype=np.int32)
     before: Passage | None = None
+    document = -1
     for row, passage in enumerate(passages):
-        opens = (
-            before is None or before.source != passage.source or before.section != passage.section
-        )
-        found[row] = (passage.position, int(opens))
+        new_document = before is None or before.source != passage.source
+        document += new_document
+        opens = new_document or before is None or before.section != passage.section
+        found[row] = (passage.position, int(opens), document)
         before = passage
     return found
 

@@ -17,8 +17,8 @@
         sentence_term_offsets.npy  where each sentence's term ids start
         passage_terms.npy   each passage's (title and text) distinct BM25 term ids
         passage_term_offsets.npy   where each passage's term ids start
-        places.npy          each passage's position in its document and whether it
-                            opens its section (re-ranking's prior)
+        places.npy          each passage's position in its document, whether it opens
+                            its section, and its document's number (for re-ranking)
         dense.faiss         the FAISS index (dense.py: exact, or IVF above ann_threshold)
         bm25/               the bm25s index, and words.json: the collection's words
                             and their counts, for spelling correction (lexical.py)
@@ -67,6 +67,8 @@ SENTENCE_TERM_OFFSETS = "sentence_term_offsets.npy"
 PASSAGE_TERMS = "passage_terms.npy"
 PASSAGE_TERM_OFFSETS = "passage_term_offsets.npy"
 PLACES = "places.npy"
+#: Columns of places.npy: position in the document, opens its section (0/1), document.
+PLACE_COLUMNS = 3
 DENSE = "dense.faiss"
 LEXICAL = "bm25"
 LOCK = ".lock"  # held by the one process writing the index (lock.py)

@@ -76,7 +76,8 @@ class Index(StoredPassages):
         self.passage_term_offsets: np.ndarray = np.load(
             path / layout.PASSAGE_TERM_OFFSETS, mmap_mode="r"
         )
-        #: Each passage's position in its document, and 1 if it opens its section.
+        #: Each passage's position in its document, 1 if it opens its section, and its
+        #: document's number (``layout.PLACE_COLUMNS``).
         self.places: np.ndarray = np.load(path / layout.PLACES, mmap_mode="r")
         self.dense = DenseIndex.load(path / layout.DENSE, config.ivf_nprobe)
         self.lexical = LexicalIndex.load(path / layout.LEXICAL, config.language)
@@ -140,7 +141,7 @@ class Index(StoredPassages):
         sizes = (len(self.dense), len(self.lexical))
         if any(size != n for size in sizes):
             raise IndexStateError(f"index parts disagree on the passage count: {sizes}, {n}")
-        if self.places.shape != (n, 2):
+        if self.places.shape != (n, layout.PLACE_COLUMNS):
             raise IndexStateError("passage places do not match the passages")
         if self.vectors.shape[1] != self.manifest.dimension:
             raise IndexStateError("stored vectors do not match the manifest's dimension")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import RetrievalConfig
-from ..index import Index, QuestionTerms
+from ..index import PLACE_COLUMNS, Index, QuestionTerms
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +80,7 @@ class SentenceReranker:
     ) -> np.ndarray:
         """Fused scores of passages given their cosine similarity to the question, their
         scored sentences, their BM25 scores and their places in their documents (see
-        :func:`prior`)."""
+        :meth:`prior` and :meth:`gathered`)."""
         dense = np.maximum(similarity, [s.meaning.max() for s in sentences])
         share = self.config.sentence_lexical_weight
         coverage = np.array([s.words.max() for s in sentences], dtype=np.float32)
@@ -88,7 +88,9 @@ class SentenceReranker:
         # Scaled by the best, as BM25 is in first-stage fusion: min-max would stretch
         # small cosine gaps among a few close candidates to the full range.
         weight = self.config.dense_weight
-        return weight * _by_max(dense) + (1 - weight) * words + self.prior(places)
+        fused = weight * _by_max(dense) + (1 - weight) * words
+        extra = self.prior(places) + self.config.document_weight * self.gathered(places)
+        return np.asarray(fused + extra, dtype=np.float32)
 
     def prior(self, places: np.ndarray) -> np.ndarray:
         """What passages gain for their place (rows of position, opens-its-section):
@@ -96,13 +98,22 @@ class SentenceReranker:
         article says first what it is about. On the documentation dev sets the
         answering passage came first in its section 66-78% of the time against
         31-53% for the other candidates, at median position 2-7 against 16-24."""
-        places = np.asarray(places, dtype=np.float32).reshape(-1, 2)
+        places = np.asarray(places, dtype=np.float32).reshape(-1, PLACE_COLUMNS)
         position, opens = places[:, 0], places[:, 1]
         config = self.config
         return np.asarray(
             config.lead_weight * opens + config.position_weight / np.sqrt(1.0 + position),
             dtype=np.float32,
         )
+
+    @staticmethod
+    def gathered(places: np.ndarray) -> np.ndarray:
+        """For each of the candidates whose ``places`` are given, the share of them that
+        come from its document. A page that many candidates come from is about the
+        question; a passage alone from its page more often only shares its words."""
+        documents = np.asarray(places).reshape(-1, PLACE_COLUMNS)[:, 2]
+        _, which, counts = np.unique(documents, return_inverse=True, return_counts=True)
+        return np.asarray(counts[which] / max(len(documents), 1), dtype=np.float32)
 
 
 def _by_max(scores: np.ndarray) -> np.ndarray:

@@ -130,24 +130,36 @@ def test_formats_9_and_10_are_upgraded_without_embedding_even_with_a_file_withou
 
 
 def test_each_passage_knows_its_place_in_its_document(tmp_path, encoder):
-    # Its position in the document, and whether it opens its section: the first
-    # passage of the document, or the first under another heading (re-ranking's prior).
+    # Its position in the document; whether it opens its section: the first passage of
+    # the document, or the first under another heading; and its document's number.
     folder = tmp_path / "docs"
     folder.mkdir()
     # Paragraphs long enough to be passages of their own.
-    first, second, third, fourth = (
+    first, second, third, fourth, fifth, sixth = (
         f"This is paragraph {n}, long enough to be a passage of its own here. " * 2
-        for n in ("one", "two", "three", "four")
+        for n in ("one", "two", "three", "four", "five", "six")
     )
     (folder / "guide.md").write_text(
         f"# Guide\n\n{first}\n\n## Install\n\n{second}\n\n{third}\n\n## Use\n\n{fourth}\n",
         encoding="utf-8",
     )
+    (folder / "notes.txt").write_text(f"Notes\n\n{fifth}\n\n{sixth}\n", encoding="utf-8")
     build(folder, tmp_path / "index", encoder, max_passage_chars=200, max_section_chars=200)
     index = Index.open(tmp_path / "index")
     passages = index.store.get(list(range(len(index))))
-    assert [p.section for p in passages] == [(), ("Install",), ("Install",), ("Use",)]
-    assert index.places.tolist() == [[0, 1], [1, 1], [2, 0], [3, 1]]
+    places = {(p.source, p.position): place for p, place in zip(passages, index.places.tolist())}
+    guide = [places["guide.md", n] for n in range(4)]
+    assert [p.section for p in passages if p.source == "guide.md"] == [
+        (),
+        ("Install",),
+        ("Install",),
+        ("Use",),
+    ]
+    assert [place[:2] for place in guide] == [[0, 1], [1, 1], [2, 0], [3, 1]]
+    notes = [places["notes.txt", n] for n in range(2)]
+    assert [place[:2] for place in notes] == [[0, 1], [1, 0]]  # no headings: one section
+    assert len({place[2] for place in guide}) == len({place[2] for place in notes}) == 1
+    assert guide[0][2] != notes[0][2]
 
 
 @pytest.mark.parametrize("version", [4, 5, 6])

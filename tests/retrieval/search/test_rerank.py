@@ -95,11 +95,15 @@ def test_scores_of_hits_past_the_rerank_depth_stay_below(harbour, tmp_path, enco
     assert all(h.sentence_text for h in result.hits)
 
 
-def test_a_passage_gains_for_opening_its_section_and_for_coming_early(harbour, tmp_path, encoder):
+def test_a_passage_gains_for_its_place_and_for_its_page_among_the_candidates(
+    harbour, tmp_path, encoder
+):
     placed = retriever(harbour, tmp_path / "index", encoder)
     index = Index.open(tmp_path / "index")
     config = placed.config
-    prior = SentenceReranker(index, config).prior(np.array([[0, 1], [3, 0], [8, 1]]))
+    reranker = SentenceReranker(index, config)
+    places = np.array([[0, 1, 0], [3, 0, 0], [8, 1, 5]])
+    prior = reranker.prior(places)
     assert prior.tolist() == pytest.approx(
         [
             config.lead_weight + config.position_weight,
@@ -107,13 +111,18 @@ def test_a_passage_gains_for_opening_its_section_and_for_coming_early(harbour, t
             config.lead_weight + config.position_weight / 3,
         ]
     )
+    # The share of the candidates from each one's document: two of three from 0.
+    assert reranker.gathered(places).tolist() == pytest.approx([2 / 3, 2 / 3, 1 / 3])
     # Searching adds exactly that to each re-ranked candidate's score.
     unplaced = Retriever.load(
-        tmp_path / "index", config.replace(lead_weight=0.0, position_weight=0.0), encoder
+        tmp_path / "index",
+        config.replace(lead_weight=0.0, position_weight=0.0, document_weight=0.0),
+        encoder,
     )
     [with_places], [without] = placed.ranking([QUESTION], 10), unplaced.ranking([QUESTION], 10)
     assert np.array_equal(with_places.rows, without.rows)
     gained = with_places.reranked - without.reranked
-    expected = SentenceReranker(index, config).prior(index.places[with_places.rows])
+    placed_rows = index.places[with_places.rows]
+    expected = reranker.prior(placed_rows) + config.document_weight * reranker.gathered(placed_rows)
     assert gained == pytest.approx(expected, abs=1e-6)
     assert len(set(np.round(gained, 6))) > 1  # the harbour's passages differ in place
