@@ -147,7 +147,10 @@ def test_each_passage_knows_its_place_in_its_document(tmp_path, encoder):
     build(folder, tmp_path / "index", encoder, max_passage_chars=200, max_section_chars=200)
     index = Index.open(tmp_path / "index")
     passages = index.store.get(list(range(len(index))))
-    places = {(p.source, p.position): place for p, place in zip(passages, index.places.tolist())}
+    places = {
+        (p.source, p.position): place
+        for p, place in zip(passages, index.places.tolist(), strict=True)
+    }
     guide = [places["guide.md", n] for n in range(4)]
     assert [p.section for p in passages if p.source == "guide.md"] == [
         (),
