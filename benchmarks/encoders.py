@@ -9,7 +9,12 @@ For each backend, in one run and interleaved (so that a busy machine slows all a
 * **vectors**: the cosine of each question's and passage's vector with torch's (min,
   5th percentile, median): fp32 backends must stay within 0.999;
 * **answers**: the seeds dev set (hit@1, hit@3, no-answer accuracy), on an index built
-  with the backend itself.
+  with the backend itself;
+* **quality per backend** (``small``: seeds + 2,225 BBC articles; ``full``: also
+  SciFact's test split and the documentation collections of ``benchmarks/collections``,
+  fetched if missing): each index is built once per kind of vectors (torch and onnx
+  share one: onnx indexes with the torch model, the same vectors) and searched with
+  each backend; every figure must stay within 0.01 of torch's.
 
 The default backend is the fastest whose vectors are torch's (see
 ``retrieval.config.DEFAULT_ENCODER``).
@@ -26,9 +31,11 @@ import numpy as np
 
 from retrieval import RetrievalConfig, Retriever
 from retrieval.encoder import Encoder
-from retrieval.evaluation import evaluate
+from retrieval.evaluation import evaluate, read_eval_set
+from retrieval.evaluation.beir import candidates, rankings, read_beir, score
 
 from .common import (
+    BBC,
     ROOT,
     Context,
     Target,
@@ -45,6 +52,11 @@ NAME = "encoders"
 BACKENDS = ("torch", "onnx", "onnx-int8")
 #: fp32 backends' vectors must be this close to torch's.
 SAME_VECTORS = 0.999
+#: ... and every quality figure this close to torch's.
+SAME_QUALITY = 0.01
+SCIFACT = ROOT.parent / "shared" / "data" / "scifact"
+#: The documentation collections of the full profile (benchmarks/collections.py).
+COLLECTIONS = ("git", "sqlite", "nodejs", "flask")
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -144,13 +156,42 @@ def run(ctx: Context) -> dict[str, Any]:
             ">=",
         ),
     ]
-    _plot(ctx, rows)
+    quality = {} if tiny else _quality(ctx)
+    if quality:
+        print_table(
+            "10b. quality per backend (hit@1 · hit@3 · no-answer; SciFact nDCG@10 "
+            "dense · fused · re-ranked)",
+            ["set", *BACKENDS],
+            [
+                (name, *(" · ".join(f"{v:.3f}" for v in by[b].values()) for b in BACKENDS))
+                for name, by in quality.items()
+            ],
+        )
+        for backend in BACKENDS[1:]:
+            worst = min(
+                (by[backend][k] - by["torch"][k] for by in quality.values() for k in by["torch"]),
+                default=0.0,
+            )
+            targets.append(
+                Target(
+                    f"{backend}: worst quality change from torch (>= -{SAME_QUALITY})",
+                    round(worst, 4),
+                    -SAME_QUALITY,
+                    ">=",
+                )
+            )
+    _plot(ctx, rows, quality)
     notes = [
         "Question latency is the model's encoding of one question (the search around it "
         "is the same for every backend); throughput encodes passages with their "
         "sentences' spans, as indexing does."
     ]
-    result = {"passages": len(texts), "questions": len(asked), "backends": rows}
+    result = {
+        "passages": len(texts),
+        "questions": len(asked),
+        "backends": rows,
+        "quality": quality,
+    }
     write_result(ctx, NAME, result, targets, notes)
     return result
 
@@ -164,18 +205,82 @@ def _seeds_dev(config: RetrievalConfig, encoder: Encoder) -> dict[str, float]:
     return {k: round(float(metrics[k]), 4) for k in ("hit@1", "hit@3", "no_answer_accuracy")}
 
 
-def _plot(ctx: Context, rows: dict[str, Any]) -> None:
+def _quality(ctx: Context) -> dict[str, dict[str, dict[str, float]]]:
+    """Each quality figure per backend: ``{set: {backend: {metric: value}}}``."""
+    base = ctx.config
+    found: dict[str, dict[str, dict[str, float]]] = {}
+    news = [ROOT / "seeds", BBC]
+    found["seeds + BBC dev"] = _per_backend(ctx, "news", news, lambda r: _answers(r, dev_items()))
+    if ctx.profile.name != "full":
+        return found
+    if (SCIFACT / "queries.jsonl").exists():
+        data = read_beir(SCIFACT, "test")
+
+        def ndcg(retriever: Retriever) -> dict[str, float]:
+            scored = score(rankings(candidates(retriever, data.queries), base), data.qrels)
+            return {k: round(scored[k]["ndcg@10"], 4) for k in ("dense", "fused", "reranked")}
+
+        found["SciFact test nDCG@10"] = _per_backend(ctx, "scifact", [data.corpus], ndcg)
+    from .collections import fetcher, question_file
+
+    fetch = fetcher()
+    for name in COLLECTIONS:
+        folder, _ = fetch.fetch(fetch.COLLECTIONS[name], fetch.default_dest())
+        items = read_eval_set(question_file(name))
+        found[f"{name} dev"] = _per_backend(
+            ctx, name, [folder], lambda r, items=items: _answers(r, items)
+        )
+    return found
+
+
+def _per_backend(
+    ctx: Context, name: str, corpus: list[Any], measure: Any
+) -> dict[str, dict[str, float]]:
+    """``measure(retriever)`` for each backend, on an index of ``corpus`` per kind of
+    vectors (kept under the cache: built once, reused by later runs)."""
+    found = {}
+    for backend in BACKENDS:
+        config = ctx.config.replace(encoder=backend)
+        kind = "int8" if config.vector_precision == "int8" else "fp32"
+        index_dir = ctx.cache / "encoders" / f"{name}-{kind}"
+        retriever = Retriever.from_corpus(corpus, index_dir, config)
+        found[backend] = measure(retriever)
+        retriever.close()
+    return found
+
+
+def _answers(retriever: Retriever, items: list[Any]) -> dict[str, float]:
+    metrics = evaluate(retriever, items)
+    return {k: round(float(metrics[k]), 4) for k in ("hit@1", "hit@3", "no_answer_accuracy")}
+
+
+def _plot(ctx: Context, rows: dict[str, Any], quality: dict[str, Any]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     names = list(rows)
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    panels = 3 if quality else 2
+    figure, axes = plt.subplots(1, panels, figsize=(4.5 * panels, 3.5))
+    left, right = axes[0], axes[1]
     left.bar(names, [rows[n]["question_ms"]["p50_ms"] for n in names], color="#4c72b0")
     left.set_title("question encoding p50 (ms)")
     right.bar(names, [rows[n]["passages_per_s"] for n in names], color="#55a868")
     right.set_title("passages encoded per second")
+    if quality:
+        # hit@1 of each set (SciFact: re-ranked nDCG@10), per backend.
+        third, width = axes[2], 0.8 / len(names)
+        sets = list(quality)
+        for n, backend in enumerate(names):
+            values = [
+                quality[s][backend].get("hit@1", quality[s][backend].get("reranked", 0))
+                for s in sets
+            ]
+            third.bar([i + n * width for i in range(len(sets))], values, width=width, label=backend)
+        third.set_xticks([i + width for i in range(len(sets))], sets, rotation=30, ha="right")
+        third.set_title("hit@1 (SciFact: nDCG@10) per backend")
+        third.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(ctx.out / f"{NAME}.png", dpi=100)
     plt.close(figure)

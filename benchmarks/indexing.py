@@ -37,6 +37,8 @@ from .common import (
 
 NAME = "indexing"
 THROUGHPUT_LIMIT = 0.9
+#: Issue 16's: a faster encoder than the floor's.
+FAST_THROUGHPUT_LIMIT = 1.6
 UNCHANGED_LIMIT_S = 1.0
 
 
@@ -215,6 +217,12 @@ def run(ctx: Context) -> dict[str, Any]:
     size = again["corpus"]["passages"]
     targets = [
         Target("full build throughput / floor", build["throughput_ratio"], THROUGHPUT_LIMIT, ">="),
+        Target(
+            "issue 16: full build throughput / floor",
+            build["throughput_ratio"],
+            FAST_THROUGHPUT_LIMIT,
+            ">=",
+        ),
         Target(
             f"unchanged re-index of {size:,} passages, s",
             again["unchanged_s"],

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     if summary:
         print()
         print_table(
-            "summary: issue 5 targets",
+            "summary: the targets of issues 5 and 16 (marked)",
             ["benchmark", "target", "measured", "limit", "verdict"],
             summary,
         )

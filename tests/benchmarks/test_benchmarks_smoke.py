@@ -144,7 +144,17 @@ def test_conversation(results: Path) -> None:
     assert data["alone"]["n"] >= 4 and data["alone"]["n"] == data["in_conversation"]["n"]
     _positive(data["alone"]["p50_ms"], data["in_conversation"]["p50_ms"], data["ratio"])
     checks = data["checks"]
-    assert checks["with the checks"]["n"] == checks["without"]["n"] == 20
+    assert set(checks) == {
+        "everything on",
+        "without spelling correction",
+        "without the language check",
+        "without place and page in re-ranking",
+    }
+    assert all(c["n"] == 20 for c in checks.values())
+    assert data["calibration_s"] > 0  # the probe questions were searched
+    sections = data["sections"]
+    assert sections["collection"] == "handbook" and sections["passages"] > 0
+    _positive(sections["with_context_per_s"], sections["without_context_per_s"])
 
 
 def test_encoders(results: Path) -> None:
