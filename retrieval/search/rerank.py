@@ -1,4 +1,4 @@
-"""Re-ranking the best fused candidates by their best sentence.
+"""Re-ranking the best fused candidates by their best sentence, place and page.
 
 A passage answers a question when one of its sentences does. Passage-level scores
 blur that: with thousands of unrelated documents in the index, BM25's IDF of a
@@ -6,8 +6,10 @@ collection's own names ("Xiaomi", "Pateo") rises, and the passage that repeats t
 beats its neighbour that holds the answer. Scoring each candidate by its best
 sentence, in meaning (the sentence's vector, pooled from its passage's forward pass
 at index time) and in words (the share of the question's IDF weight one sentence
-holds), puts the answering passage first again; measured in the README's Quality
-section.
+holds), puts the answering passage first again. Two weaker signals break the ties
+that remain on documentation: a passage's place in its document (the one under a
+heading, and an early one, says what the page is about) and its page's share of the
+candidates. All measured in the README's Quality section.
 """
 
 from __future__ import annotations
