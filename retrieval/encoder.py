@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,7 +54,7 @@ class Encoder:
         self.batch_size = batch_size
         self.backend = backend
         self._model: SentenceTransformer | OnnxModel | None = None
-        self._torch: SentenceTransformer | None = None  # onnx: indexing's model
+        self._passages: SentenceTransformer | OnnxModel | None = None  # onnx: indexing's
 
     @classmethod
     def of(cls, config: RetrievalConfig) -> Encoder:
@@ -69,15 +70,23 @@ class Encoder:
 
     @property
     def passage_model(self) -> SentenceTransformer | OnnxModel:
-        """The model that encodes passages with their sentences (indexing): torch for
-        ``onnx``, whose vectors are the same and which runs long padded batches faster
-        (ONNX Runtime built seeds + BBC at 0.87 x its speed, SciFact at 0.75 x); the
-        encoder's own model otherwise (``onnx-int8``'s is the fastest of all)."""
+        """The model that encodes passages with their sentences (indexing). For
+        ``onnx``: the same graph on OpenVINO, bfloat16 where the CPU computes it
+        natively (2.4-2.8 x torch's passages/s on this machine, vectors within cosine
+        0.99997 of torch's; ONNX Runtime is no faster than torch on long padded
+        batches), or the torch model if OpenVINO is not installed. The encoder's own
+        model otherwise (``onnx-int8``'s is quantised already)."""
         if self.backend != "onnx":
             return self.model
-        if self._torch is None:
-            self._torch = self._load_torch(resolve_model(self.name))
-        return self._torch
+        if self._passages is None:
+            self._passages = self._load_passage_model()
+        return self._passages
+
+    def _load_passage_model(self) -> SentenceTransformer | OnnxModel:
+        path = resolve_model(self.name)
+        if importlib.util.find_spec("openvino") is not None and Path(path).is_dir():
+            return OnnxModel(path, runtime="openvino")
+        return self._load_torch(path)
 
     def _load(self) -> SentenceTransformer | OnnxModel:
         path = resolve_model(self.name)

@@ -26,6 +26,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,14 +53,22 @@ class OnnxModel:
         path: the model's folder (as sentence-transformers saves it).
         quantized: use int8 weights (dynamic quantisation).
         threads: intra-op threads (default: the machine's cores, as torch uses).
+        runtime: ``"onnxruntime"``, or ``"openvino"`` (OpenVINO runs the same graph, in
+            bfloat16 on CPUs that compute it natively: 2.4-2.8 x faster than torch on
+            batches of passages, within cosine 0.99997 of its vectors; see the README's
+            Performance section).
 
     Raises:
         ConfigError: the model is not a mean-pooled transformer, or cannot be exported.
     """
 
-    def __init__(self, path: str, quantized: bool = False, threads: int | None = None) -> None:
-        import onnxruntime
-
+    def __init__(
+        self,
+        path: str,
+        quantized: bool = False,
+        threads: int | None = None,
+        runtime: str = "onnxruntime",
+    ) -> None:
         folder = Path(path)
         self.folder = folder
         self.pooling = _pooling(folder)
@@ -68,15 +77,15 @@ class OnnxModel:
         )
         self._tokenizer: Any = None  # transformers' (imports torch): for spans only
         self._fast = _fast_tokenizer(folder, self.max_seq_length)
-        file = onnx_file(folder, quantized)
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.log_severity_level = 3  # warnings about unused initialisers are not ours
-        self.session = onnxruntime.InferenceSession(
-            str(file), options, providers=["CPUExecutionProvider"]
-        )
-        self._inputs = [i.name for i in self.session.get_inputs()]
+        threads = threads or os.cpu_count() or 1
+        self.runtime = runtime
+        if runtime == "openvino":
+            self._infer: Any = _OpenVino(plain_onnx_file(folder), threads)
+        elif runtime == "onnxruntime":
+            self._infer = _OnnxRuntime(onnx_file(folder, quantized), threads)
+        else:
+            raise ValueError(f"unknown runtime {runtime!r}")
+        self._inputs: list[str] = self._infer.inputs
         self.default_prompt_name = None
 
     def get_embedding_dimension(self) -> int:
@@ -106,7 +115,7 @@ class OnnxModel:
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
-        tokens = self.session.run(None, {name: feeds[name] for name in self._inputs})[0]
+        tokens = self._infer({name: feeds[name] for name in self._inputs})
         mask = feeds["attention_mask"][..., None].astype(tokens.dtype)
         mean = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         norms = np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
@@ -118,10 +127,57 @@ class OnnxModel:
         import torch
 
         feeds = {name: features[name].numpy().astype(np.int64) for name in self._inputs}
-        tokens = torch.from_numpy(self.session.run(None, feeds)[0])
+        tokens = torch.from_numpy(self._infer(feeds))
         mask = features["attention_mask"].unsqueeze(-1).to(tokens.dtype)
         mean = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
         return {"token_embeddings": tokens, "sentence_embedding": mean, **features}
+
+
+class _OnnxRuntime:
+    """The graph on ONNX Runtime: token embeddings of a batch of token ids. One session
+    serves concurrent calls (ONNX Runtime's ``run`` is thread-safe)."""
+
+    def __init__(self, file: Path, threads: int) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3  # warnings about unused initialisers are not ours
+        self.session = onnxruntime.InferenceSession(
+            str(file), options, providers=["CPUExecutionProvider"]
+        )
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    def __call__(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(self.session.run(None, feeds)[0])
+
+
+class _OpenVino:
+    """The graph on OpenVINO (the unfused graph: ONNX Runtime's fused kernels are its
+    own), at the precision OpenVINO chooses for the CPU: bfloat16 where the CPU computes
+    it natively (AMX, AVX512-BF16), else fp32. An infer request serves one call at a
+    time, so each thread has its own."""
+
+    def __init__(self, file: Path, threads: int) -> None:
+        import openvino
+
+        core = openvino.Core()
+        self.compiled = core.compile_model(
+            core.read_model(str(file)),
+            "CPU",
+            {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_NUM_THREADS": threads},
+        )
+        self.inputs = [port.get_any_name() for port in self.compiled.inputs]
+        self._requests = threading.local()
+
+    def __call__(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        request = getattr(self._requests, "request", None)
+        if request is None:
+            request = self._requests.request = self.compiled.create_infer_request()
+        request.infer(feeds)
+        # Copied: the request reuses its output buffer on its next call.
+        return np.array(request.get_output_tensor(0).data, copy=True)
 
 
 def _fast_tokenizer(folder: Path, max_length: int) -> Any:
@@ -140,6 +196,17 @@ def _fast_tokenizer(folder: Path, max_length: int) -> Any:
     pad_id = tokenizer.token_to_id(pad_token)
     tokenizer.enable_padding(pad_id=pad_id if pad_id is not None else 0, pad_token=pad_token)
     return tokenizer
+
+
+def plain_onnx_file(folder: Path) -> Path:
+    """The cached unfused ONNX graph of the model in ``folder`` (exported the first
+    time): what OpenVINO and the int8 quantiser read.
+
+    Raises:
+        ConfigError: it cannot be exported.
+    """
+    onnx_file(folder)
+    return _cache_dir(folder) / f"model-{EXPORT_VERSION}-plain.onnx"
 
 
 def onnx_file(folder: Path, quantized: bool = False) -> Path:

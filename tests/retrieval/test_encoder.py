@@ -11,7 +11,9 @@ def test_span_vectors_come_from_the_same_pass_as_the_text_vectors(encoder):
     texts = ["Harbour news\nThe ferry leaves at seven. Shops open late.", "Fishing boats."]
     spans = [[(13, 39), (40, 56)], [(0, 14)]]
     whole, pooled = encoder.encode_with_spans(texts, spans, progress=False)
-    assert np.allclose(whole, encoder.encode(texts, progress=False), atol=1e-5)
+    # The same vectors as encode() gives (for onnx, indexing's OpenVINO pass and the
+    # questions' ONNX Runtime one agree within cosine 0.9999).
+    assert np.min(np.sum(whole * encoder.encode(texts, progress=False), axis=1)) >= 0.9999
     assert pooled.shape == (3, whole.shape[1]) and pooled.dtype == np.float16
     assert np.allclose(np.linalg.norm(pooled.astype(np.float32), axis=1), 1.0, atol=1e-2)
     ferry, shops = encoder.encode(["When does the ferry leave?", "Are shops open?"])
