@@ -24,7 +24,7 @@ def results(benchmark_run: BenchmarkRun) -> Path:
     folder."""
     code, stdout, stderr = benchmark_run.wait()
     assert code == 0, stdout[-3000:] + stderr[-3000:]
-    assert "summary: issue 5 targets" in stdout
+    assert "summary: the targets of issues 5 and 16" in stdout
     return benchmark_run.out
 
 
