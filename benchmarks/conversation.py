@@ -227,7 +227,7 @@ def _sections(ctx: Context, encoder: Encoder, tiny: bool) -> dict[str, Any]:
     passages = read_passages(folder, ctx.config)
     if not tiny:
         passages = passages[:1000]
-    # Loads the model that indexes (torch, for the onnx encoder) before timing.
+    # Loads the model that indexes (OpenVINO, for the onnx encoder) before timing.
     encoder.encode_with_spans([passages[0].text], [passages[0].sentence_spans()], progress=False)
     rates: dict[str, list[float]] = {"with": [], "without": []}
     for _ in range(max(1, min(ctx.profile.repeats, 3))):
