@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import html.parser
 import importlib.util
 import json
@@ -73,9 +74,11 @@ FETCH_SCRIPT = ROOT / "scripts" / "fetch_collections.py"
 SHOWN_PROBLEMS = 20
 
 
+@functools.cache
 def fetcher() -> ModuleType:
     """``scripts/fetch_collections.py`` as a module (scripts/ is not a package: the
-    script must run with the standard library alone, before the project is installed)."""
+    script must run with the standard library alone, before the project is installed),
+    loaded once, so that its exception classes are the same for every caller."""
     spec = importlib.util.spec_from_file_location("fetch_collections", FETCH_SCRIPT)
     if spec is None or spec.loader is None:
         raise RuntimeError(f"cannot load {FETCH_SCRIPT}")
@@ -83,6 +86,14 @@ def fetcher() -> ModuleType:
     sys.modules[spec.name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
+
+
+def collection_folder(name: str, dest: Path | None = None) -> Path:
+    """The folder of the documentation collection ``name`` under ``dest`` (default:
+    the fetch script's), fetched from its Debian package first if it is not there."""
+    fetch = fetcher()
+    folder, _ = fetch.fetch(fetch.COLLECTIONS[name], dest or fetch.default_dest())
+    return Path(folder)
 
 
 def question_file(name: str) -> Path:
@@ -291,7 +302,7 @@ def run_collection(
     name: str, dest: Path, ctx: Context, max_files: int | None, fetch: ModuleType
 ) -> dict[str, Any]:
     """Fetches (if needed), checks, indexes and scores one collection; writes its JSON."""
-    folder, _ = fetch.fetch(fetch.COLLECTIONS[name], dest)
+    folder = collection_folder(name, dest)
     questions = question_file(name)
     items = read_eval_set(questions)
     work = ctx.cache / NAME / name

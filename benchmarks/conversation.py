@@ -216,14 +216,12 @@ def _calibration_s(ctx: Context, index_dir: Path) -> float:
 def _sections(ctx: Context, encoder: Encoder, tiny: bool) -> dict[str, Any]:
     """Encoding a documentation collection's passages with their context (title and
     heading path, as indexed) and without, passages/s."""
-    from .collections import fetcher
+    from .collections import collection_folder
 
     if tiny:
         name, folder = "handbook", ROOT / "tests" / "data" / "handbook"
     else:
-        fetch = fetcher()
-        name = "flask"
-        folder, _ = fetch.fetch(fetch.COLLECTIONS[name], fetch.default_dest())
+        name, folder = "flask", collection_folder("flask")
     passages = read_passages(folder, ctx.config)
     if not tiny:
         passages = passages[:1000]

@@ -227,11 +227,10 @@ def _quality(ctx: Context) -> dict[str, dict[str, dict[str, float]]]:
             return {k: round(scored[k]["ndcg@10"], 4) for k in ("dense", "fused", "reranked")}
 
         found["SciFact test nDCG@10"] = _per_backend(ctx, "scifact", [data.corpus], ndcg)
-    from .collections import fetcher, question_file
+    from .collections import collection_folder, question_file
 
-    fetch = fetcher()
     for name in COLLECTIONS:
-        folder, _ = fetch.fetch(fetch.COLLECTIONS[name], fetch.default_dest())
+        folder = collection_folder(name)
         items = read_eval_set(question_file(name))
         found[f"{name} dev"] = _per_backend(
             ctx, name, [folder], lambda r, items=items: _answers(r, items)

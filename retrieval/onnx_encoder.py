@@ -1,5 +1,5 @@
-"""The model's forward pass on ONNX Runtime instead of torch (``encoder: onnx`` and
-``onnx-int8``).
+"""The model's forward pass on ONNX Runtime and OpenVINO instead of torch (``encoder:
+onnx`` and ``onnx-int8``).
 
 On a CPU, ONNX Runtime encodes a question about three times faster than eager torch
 (fused attention, layer norms and GELUs; measured in the README's Performance
@@ -7,8 +7,9 @@ section). The ONNX graph is exported here from the model as installed (nothing i
 downloaded), the first time it is needed, and cached in the per-user cache under a key
 of the model files' names, sizes and modification times; ``onnx-int8`` adds dynamic
 int8 quantisation of its weights (per channel). A question is then encoded without
-importing torch at all (:meth:`OnnxModel.embed`); the torch model is loaded only to index
-with ``onnx`` (see :attr:`~retrieval.encoder.Encoder.passage_model`).
+importing torch at all (:meth:`OnnxModel.embed`); ``onnx`` indexes on OpenVINO, which
+runs the same graph faster on batches of passages (see
+:attr:`~retrieval.encoder.Encoder.passage_model`).
 
 :class:`OnnxModel` also stands in for the ``SentenceTransformer`` that
 :class:`~retrieval.encoder.Encoder` calls when indexing (span pooling): ``tokenizer``,
@@ -198,6 +199,22 @@ def _fast_tokenizer(folder: Path, max_length: int) -> Any:
     return tokenizer
 
 
+def _graphs(folder: Path) -> tuple[Path, Path]:
+    """Where the cached graphs of the model in ``folder`` are: the fused one (ONNX
+    Runtime's kernels) and the plain one (what OpenVINO and the int8 quantiser read),
+    both exported the first time.
+
+    Raises:
+        ConfigError: they cannot be exported.
+    """
+    cache = _cache_dir(folder)
+    fused = cache / f"model-{EXPORT_VERSION}.onnx"
+    plain = cache / f"model-{EXPORT_VERSION}-plain.onnx"
+    if not fused.exists() or not plain.exists():
+        _export(folder, fused, plain)
+    return fused, plain
+
+
 def plain_onnx_file(folder: Path) -> Path:
     """The cached unfused ONNX graph of the model in ``folder`` (exported the first
     time): what OpenVINO and the int8 quantiser read.
@@ -205,8 +222,7 @@ def plain_onnx_file(folder: Path) -> Path:
     Raises:
         ConfigError: it cannot be exported.
     """
-    onnx_file(folder)
-    return _cache_dir(folder) / f"model-{EXPORT_VERSION}-plain.onnx"
+    return _graphs(folder)[1]
 
 
 def onnx_file(folder: Path, quantized: bool = False) -> Path:
@@ -216,11 +232,8 @@ def onnx_file(folder: Path, quantized: bool = False) -> Path:
     Raises:
         ConfigError: it cannot be exported.
     """
-    cache = _cache_dir(folder)
-    fp32 = cache / f"model-{EXPORT_VERSION}.onnx"
-    plain = cache / f"model-{EXPORT_VERSION}-plain.onnx"  # unfused: what int8 is made from
-    if not fp32.exists() or not plain.exists():
-        _export(folder, fp32)
+    fp32, plain = _graphs(folder)
+    cache = fp32.parent
     if not quantized:
         return fp32
     # Per-channel weights: per-tensor ones gave cosines to torch's vectors of 0.93-0.97
@@ -246,9 +259,10 @@ def onnx_file(folder: Path, quantized: bool = False) -> Path:
     return int8
 
 
-def _export(folder: Path, target: Path) -> None:
+def _export(folder: Path, target: Path, plain_target: Path) -> None:
     """Exports the model's transformer (token embeddings out) with torch's ONNX
-    exporter; the file appears whole or not at all."""
+    exporter, to ``plain_target`` as exported and to ``target`` fused; each file
+    appears whole or not at all."""
     import torch
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
@@ -305,7 +319,7 @@ def _export(folder: Path, target: Path) -> None:
         shutil.copyfile(staged, plain)
         _fuse(staged, transformer.config)
         # Each file appears whole (another process may be exporting too).
-        os.replace(plain, target.with_name(f"{target.stem}-plain.onnx"))
+        os.replace(plain, plain_target)
         os.replace(staged, target)
 
 

@@ -207,12 +207,15 @@ class Handlers(ChatHandlers):
         request = PageRequest.decode(query.data)
         stored = self.delivery.questions.get(request.key, chat.id) if request and chat else None
         collection = self.collections.get(stored.collection) if stored else None
-        if chat is None or request is None or stored is None or collection is None:
-            await self.delivery.tell(query, context.bot, texts.EXPIRED)
-            return
-        if self.collection_of(chat) is not collection:
-            # Asked before the chat changed its collection: not paged from a collection
-            # the chat no longer searches.
+        # Forgotten, or asked before the chat changed its collection: not paged from a
+        # collection the chat no longer searches.
+        if (
+            chat is None
+            or request is None
+            or stored is None
+            or collection is None
+            or self.collection_of(chat) is not collection
+        ):
             await self.delivery.tell(query, context.bot, texts.EXPIRED)
             return
         chat_id = chat.id
